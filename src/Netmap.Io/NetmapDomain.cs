@@ -1,0 +1,598 @@
+using Netmap.Io.Memory;
+using Netmap.Io.Ports;
+using Netmap.Io.Ports.Null;
+using Netmap.Io.Ports.Pipes;
+using Netmap.Io.Rings;
+
+namespace Netmap.Io;
+
+/// <summary>
+/// One netmap instance (what the kernel module is to netmap): the memory regions, the ports, and the
+/// registration logic that opens a port by name with netmap's modes, exclusive access and offsets.
+/// Tests create their own; nothing here is static.
+/// </summary>
+/// <example>
+/// <code>
+/// using var nm = new NetmapDomain();
+/// using var tx = nm.Open("netmap:pipe{1");
+/// using var rx = nm.Open("netmap:pipe}1");
+/// tx.Inject(frame); tx.TxSync(); rx.RxSync();   // rx.RxRing now holds the frame, same buffer
+/// </code>
+/// </example>
+public sealed class NetmapDomain : IDisposable
+{
+    /// <summary>The id of the region every port uses unless told otherwise.</summary>
+    public const ushort DefaultMemId = 1;
+
+    private static readonly RegisterOptions NoOptions = new();
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<ushort, BufferArena> _regions = [];
+    private readonly Dictionary<string, PipeParent> _pipeParents = new(StringComparer.Ordinal);
+    private readonly List<PortHandle> _handles = [];
+    private int _nullPorts;
+    private bool _disposed;
+
+    /// <summary>Creates the domain and its default region (id 1) from <paramref name="defaultRegion"/>.</summary>
+    public NetmapDomain(ArenaOptions? defaultRegion = null)
+    {
+        _regions.Add(DefaultMemId, new BufferArena(defaultRegion));
+    }
+
+    /// <summary>The default region (id 1).</summary>
+    public BufferArena DefaultArena => _regions[DefaultMemId];
+
+    /// <summary>Handles open now.</summary>
+    public int OpenHandles
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _handles.Count;
+            }
+        }
+    }
+
+    /// <summary>Adds a memory region and returns its id.</summary>
+    public ushort CreateRegion(ArenaOptions options)
+    {
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            var id = (ushort)(_regions.Count + 1);
+            while (_regions.ContainsKey(id))
+            {
+                id++;
+            }
+
+            _regions.Add(id, new BufferArena(options));
+            return id;
+        }
+    }
+
+    /// <summary>The region with id <paramref name="memId"/>; EINVAL when there is none.</summary>
+    public BufferArena GetRegion(ushort memId)
+    {
+        lock (_lock)
+        {
+            return _regions.TryGetValue(memId, out var arena)
+                ? arena
+                : ThrowHelper.Netmap<BufferArena>(NetmapError.EINVAL, $"@{memId}", "no such memory region");
+        }
+    }
+
+    /// <summary>
+    /// Opens a port by name (netmap-notes §10), e.g. <c>netmap:pipe{1</c>, <c>netmap:pipe}1/x</c>, <c>null</c>.
+    /// Errors are <see cref="NetmapException"/>s with netmap's codes: a bad name or mode EINVAL, a ring in
+    /// exclusive use EBUSY, an unknown port ENXIO, an option the port cannot honour EOPNOTSUPP.
+    /// </summary>
+    public PortHandle Open(string spec, RegisterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var parsed = PortSpecParser.Parse(spec, options?.EnableOffsetOption ?? false);
+        return Open(parsed, options);
+    }
+
+    /// <summary>Opens a port from a parsed spec.</summary>
+    public PortHandle Open(PortSpec spec, RegisterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var request = Request.From(spec, options ?? NoOptions);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            var port = FindOrCreatePort(spec, request, out var created);
+            try
+            {
+                var handle = Bind(port, spec.Spec, request);
+                _handles.Add(handle);
+                return handle;
+            }
+            catch (NetmapException) when (created && port.Bindings == 0)
+            {
+                port.OnUnbind(null!, last: true);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Throws <see cref="ArenaException"/> unless every region has all its buffers back.</summary>
+    public void AssertNoLeaks()
+    {
+        lock (_lock)
+        {
+            foreach (var region in _regions.Values)
+            {
+                region.AssertNoLeaks();
+            }
+        }
+    }
+
+    /// <summary>Closes every handle still open and unmaps the regions.</summary>
+    public void Dispose()
+    {
+        PortHandle[] open;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            open = [.. _handles];
+        }
+
+        foreach (var handle in open)
+        {
+            handle.Dispose();
+        }
+
+        lock (_lock)
+        {
+            _disposed = true;
+            foreach (var region in _regions.Values)
+            {
+                region.Dispose();
+            }
+        }
+    }
+
+    internal void Unbind(PortHandle handle)
+    {
+        lock (_lock)
+        {
+            var exclusive = (handle.Flags & RegisterFlags.Exclusive) != 0;
+            foreach (var ring in handle.TxRingArray)
+            {
+                Release(ring, exclusive);
+            }
+
+            foreach (var ring in handle.RxRingArray)
+            {
+                Release(ring, exclusive);
+            }
+
+            if (handle.ExtraBuffersHead != 0)
+            {
+                handle.Port.Arena.FreeExtraList(handle.ExtraBuffersHead, handle.Port.Owner);
+                handle.ExtraBuffersHead = 0;
+            }
+
+            _handles.Remove(handle);
+            var last = handle.Port.RemoveBinding();
+            handle.Port.OnUnbind(handle, last);
+        }
+
+        static void Release(Ring ring, bool exclusive)
+        {
+            Interlocked.Decrement(ref ring.Users);
+            if (exclusive)
+            {
+                ring.ExclusiveOwned = false;
+            }
+        }
+    }
+
+    internal void RemovePipeParent(PipeParent parent) => _pipeParents.Remove(parent.Name);
+
+    private Port FindOrCreatePort(PortSpec spec, Request request, out bool created)
+    {
+        created = false;
+        switch (request.Mode)
+        {
+            case RegisterMode.AllNic or RegisterMode.Sw or RegisterMode.NicSw or RegisterMode.OneNic or RegisterMode.OneSw or RegisterMode.Null:
+                break;
+            case RegisterMode.PipeMaster or RegisterMode.PipeSlave:
+                ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"the {request.Mode} mode is deprecated: name the pipe end with '{{' or '}}'");
+                break;
+            default:
+                ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"invalid register mode {(int)request.Mode}");
+                break;
+        }
+
+        // netmap's lookup order: null, monitor, pipe, VALE, interface.
+        if (request.Mode == RegisterMode.Null)
+        {
+            created = true;
+            return CreateNullPort(spec, request);
+        }
+
+        if ((request.Flags & (RegisterFlags.MonitorRx | RegisterFlags.MonitorTx | RegisterFlags.ZcopyMon)) != 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "monitor ports (/r, /t, /z) are not available in this build");
+        }
+
+        if (spec.IsPipe)
+        {
+            return FindOrCreatePipe(spec, request, out created);
+        }
+
+        if (spec.Prefix == PortPrefix.Vale)
+        {
+            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "VALE switches are not available in this build");
+        }
+
+        return ThrowHelper.Netmap<Port>(NetmapError.ENXIO, spec.Spec, $"no such port '{spec.Name}'");
+    }
+
+    private NullPort CreateNullPort(PortSpec spec, Request request)
+    {
+        if (request.MemId == 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, "a null port needs an existing memory region (mem id 0 given)");
+        }
+
+        var arena = RegionOrThrow(spec.Spec, request.MemId);
+        var txRings = DefaultIfZero(request.TxRings, 1);
+        var rxRings = DefaultIfZero(request.RxRings, 1);
+        var txSlots = DefaultIfZero(request.TxSlots, 1024);
+        var rxSlots = DefaultIfZero(request.RxSlots, 1024);
+        if (txRings > 256 || rxRings > 256 || txSlots > 65536 || rxSlots > 65536 || txRings < 0 || rxRings < 0 || txSlots < 0 || rxSlots < 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"ring counts must be in [0, 256] and slot counts in [0, 65536] (asked {txRings}x{txSlots} TX, {rxRings}x{rxSlots} RX)");
+        }
+
+        var name = spec.Prefix == PortPrefix.Null ? spec.Name : "null:" + spec.Name;
+        _nullPorts++;
+        return new NullPort(this, $"{name}#{_nullPorts}", arena, request.MemId, txRings, rxRings, (uint)txSlots, (uint)rxSlots);
+
+        static int DefaultIfZero(int n, int dflt) => n == 0 ? dflt : n;
+    }
+
+    private PipePort FindOrCreatePipe(PortSpec spec, Request request, out bool created)
+    {
+        created = false;
+        var parentName = spec.PipeParent!;
+        if (parentName.Length == 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, "a pipe needs a parent name before the brace");
+        }
+
+        var memId = request.MemId == 0 ? DefaultMemId : request.MemId;
+        if (!_pipeParents.TryGetValue(parentName, out var parent))
+        {
+            parent = new PipeParent(this, parentName, RegionOrThrow(spec.Spec, memId), memId);
+            _pipeParents.Add(parentName, parent);
+        }
+        else if (request.MemId != 0 && request.MemId != parent.MemId)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"parent '{parentName}' uses memory region {parent.MemId}, not {request.MemId}");
+        }
+
+        if (!parent.TryGet(spec.PipeId!, out var pair))
+        {
+            try
+            {
+                pair = parent.Create(spec.Spec, spec.PipeId!, request.TxRings, request.RxRings, request.TxSlots, request.RxSlots);
+            }
+            catch (NetmapException) when (parent.PipeCount == 0)
+            {
+                RemovePipeParent(parent);
+                throw;
+            }
+
+            created = true;
+        }
+
+        return spec.IsPipeMaster ? pair.Master : pair.Slave;
+    }
+
+    private BufferArena RegionOrThrow(string spec, ushort memId) =>
+        _regions.TryGetValue(memId, out var arena)
+            ? arena
+            : ThrowHelper.Netmap<BufferArena>(NetmapError.EINVAL, spec, $"no memory region with id {memId}");
+
+    /// <summary>netmap's <c>netmap_do_regif</c>: ring selection, exclusive check, offsets, extra buffers.</summary>
+    private static PortHandle Bind(Port port, string spec, Request request)
+    {
+        if (port.IsDestroyed)
+        {
+            ThrowHelper.Netmap(NetmapError.ENXIO, spec, "the port is gone");
+        }
+
+        var mode = request.Mode == RegisterMode.Null ? RegisterMode.AllNic : request.Mode;
+        port.ValidateMode(mode, spec);
+        var tx = SelectRings(port, spec, mode, request.RingId, RingKind.Tx);
+        var rx = SelectRings(port, spec, mode, request.RingId, RingKind.Rx);
+        if (mode is RegisterMode.OneNic or RegisterMode.OneSw && tx.Length + rx.Length == 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec, $"ring id {request.RingId} is out of range");
+        }
+
+        if ((request.Flags & RegisterFlags.RxRingsOnly) != 0)
+        {
+            tx = [];
+        }
+
+        if ((request.Flags & RegisterFlags.TxRingsOnly) != 0)
+        {
+            rx = [];
+        }
+
+        var exclusive = (request.Flags & RegisterFlags.Exclusive) != 0;
+        CheckExclusive(spec, tx, exclusive);
+        CheckExclusive(spec, rx, exclusive);
+
+        var offsets = request.Offsets;
+        ulong mask = 0;
+        if (offsets is not null)
+        {
+            mask = ValidateOffsets(port, spec, offsets);
+            CheckOffsetSubset(spec, tx, offsets, mask);
+            CheckOffsetSubset(spec, rx, offsets, mask);
+        }
+
+        var handle = new PortHandle(port, spec, request.Mode, request.RingId, request.Flags, tx, rx);
+        if (request.ExtraBuffers > 0)
+        {
+            handle.ExtraBuffersHead = port.Arena.AllocExtraList(port.Owner, request.ExtraBuffers, out var granted);
+            handle.ExtraBuffersGranted = granted;
+        }
+
+        // Second pass: nothing can fail from here on.
+        ulong maxOffset = 0;
+        foreach (var ring in tx)
+        {
+            maxOffset = Math.Max(maxOffset, Take(ring, offsets, mask, exclusive));
+        }
+
+        foreach (var ring in rx)
+        {
+            maxOffset = Math.Max(maxOffset, Take(ring, offsets, mask, exclusive));
+        }
+
+        handle.MaxOffset = maxOffset;
+        port.AddBinding();
+        port.OnBind(handle);
+        return handle;
+    }
+
+    private static Ring[] SelectRings(Port port, string spec, RegisterMode mode, uint ringId, RingKind kind)
+    {
+        var all = kind == RingKind.Tx ? port.TxRingArray : port.RxRingArray;
+        var nic = kind == RingKind.Tx ? port.TxRingCount : port.RxRingCount;
+        var host = kind == RingKind.Tx ? port.HostTxRingCount : port.HostRxRingCount;
+        int first, last;
+        switch (mode)
+        {
+            case RegisterMode.AllNic:
+                (first, last) = (0, nic);
+                break;
+            case RegisterMode.Sw or RegisterMode.NicSw or RegisterMode.OneSw when !port.HasHostRings:
+                return ThrowHelper.Netmap<Ring[]>(NetmapError.EINVAL, spec, $"port '{port.Name}' has no host rings");
+            case RegisterMode.Sw:
+                (first, last) = (nic, nic + host);
+                break;
+            case RegisterMode.NicSw:
+                (first, last) = (0, nic + host);
+                break;
+            case RegisterMode.OneNic:
+                var otherNic = kind == RingKind.Tx ? port.RxRingCount : port.TxRingCount;
+                if (ringId >= nic && ringId >= otherNic)
+                {
+                    return ThrowHelper.Netmap<Ring[]>(NetmapError.EINVAL, spec, $"ring id {ringId} is out of range ({port.TxRingCount} TX, {port.RxRingCount} RX rings)");
+                }
+
+                // A ring id past this direction's count selects ring 0 of this direction, as netmap does.
+                first = ringId >= nic ? 0 : (int)ringId;
+                last = Math.Min(first + 1, nic);
+                break;
+            case RegisterMode.OneSw:
+                var otherHost = kind == RingKind.Tx ? port.HostRxRingCount : port.HostTxRingCount;
+                if (ringId >= host && ringId >= otherHost)
+                {
+                    return ThrowHelper.Netmap<Ring[]>(NetmapError.EINVAL, spec, $"host ring id {ringId} is out of range");
+                }
+
+                first = nic + (ringId >= host ? 0 : (int)ringId);
+                last = Math.Min(first + 1, nic + host);
+                break;
+            default:
+                return ThrowHelper.Netmap<Ring[]>(NetmapError.EINVAL, spec, $"invalid register mode {mode}");
+        }
+
+        return all[first..last];
+    }
+
+    private static void CheckExclusive(string spec, Ring[] rings, bool exclusive)
+    {
+        foreach (var ring in rings)
+        {
+            if (ring.ExclusiveOwned)
+            {
+                ThrowHelper.Netmap(NetmapError.EBUSY, spec, $"{ring.Kind} ring {ring.RingId} is open exclusively by another handle");
+            }
+
+            if (exclusive && ring.Users > 0)
+            {
+                ThrowHelper.Netmap(NetmapError.EBUSY, spec, $"{ring.Kind} ring {ring.RingId} is already open, so it cannot be opened exclusively");
+            }
+        }
+    }
+
+    private static ulong ValidateOffsets(Port port, string spec, OffsetOptions o)
+    {
+        if (!port.SupportsOffsets)
+        {
+            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec, "this port does not support offsets");
+        }
+
+        if (o.Bits > 64)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec, $"offset bits {o.Bits} > 64");
+        }
+
+        var mask = o.Bits is 0 or 64 ? ulong.MaxValue : (1UL << (int)o.Bits) - 1;
+        if (o.MaxOffset > (ulong)port.Arena.BufferSize)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec, $"max offset {o.MaxOffset} > buffer size {port.Arena.BufferSize}");
+        }
+
+        if (o.MaxOffset > mask)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec, $"max offset {o.MaxOffset} does not fit in {o.Bits} bits");
+        }
+
+        if (o.InitialOffset > o.MaxOffset)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec, $"initial offset {o.InitialOffset} > max offset {o.MaxOffset}");
+        }
+
+        if (o.TxAlign != 0 && (o.TxAlign & (o.TxAlign - 1)) != 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec, $"TX alignment {o.TxAlign} is not a power of two");
+        }
+
+        if (o.TxAlign != 0 && o.InitialOffset % o.TxAlign != 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec, $"initial offset {o.InitialOffset} is not a multiple of the TX alignment {o.TxAlign}");
+        }
+
+        return mask;
+    }
+
+    /// <summary>A later binder with offsets must ask for a subset of what the ring already has (netmap's rule).</summary>
+    private static void CheckOffsetSubset(string spec, Ring[] rings, OffsetOptions o, ulong mask)
+    {
+        foreach (var ring in rings)
+        {
+            if (GroupUsers(ring) == 0)
+            {
+                continue;
+            }
+
+            if ((ring.OffsetMask & mask) != mask || ring.MaxOffset < o.MaxOffset)
+            {
+                ThrowHelper.Netmap(NetmapError.EBUSY, spec,
+                    $"{ring.Kind} ring {ring.RingId} is bound with offset mask 0x{ring.OffsetMask:x} and max {ring.MaxOffset}; this open asks for mask 0x{mask:x} and max {o.MaxOffset}");
+            }
+        }
+    }
+
+    // A pipe ring and its peer carry the same slots, so they share one offset configuration.
+    private static int GroupUsers(Ring ring) => ring.Users + (ring.Peer?.Users ?? 0);
+
+    private static ulong Take(Ring ring, OffsetOptions? o, ulong mask, bool exclusive)
+    {
+        if (GroupUsers(ring) == 0)
+        {
+            Configure(ring, o, mask);
+            if (ring.Peer is { } peer)
+            {
+                Configure(peer, o, mask);
+            }
+        }
+
+        if (ring.Users == 0 && o is { InitialOffset: not 0 })
+        {
+            WriteInitialOffset(ring, o.InitialOffset);
+        }
+
+        Interlocked.Increment(ref ring.Users);
+        if (exclusive)
+        {
+            ring.ExclusiveOwned = true;
+        }
+
+        return ring.MaxOffset;
+    }
+
+    private static void Configure(Ring ring, OffsetOptions? o, ulong mask)
+    {
+        ring.OffsetMask = o is null ? 0 : mask;
+        ring.MaxOffset = o?.MaxOffset ?? 0;
+        ring.TxAlign = o?.TxAlign ?? 0;
+        ring.MinGap = o?.MinGap ?? 0;
+        var afterMax = ring.BufferSize - (int)ring.MaxOffset;
+        ring.HwBufLen = o is { MinGap: not 0 } ? (int)Math.Min((ulong)afterMax, o.MinGap) : afterMax;
+    }
+
+    /// <summary>Writes the initial offset into the slots that hold no packet: TX [Head, Tail), RX [Tail, Head).</summary>
+    private static void WriteInitialOffset(Ring ring, ulong offset)
+    {
+        var (from, to) = ring.Kind == RingKind.Tx ? (ring.Head, ring.Tail) : (ring.Tail, ring.Head);
+        var k = from;
+        do
+        {
+            ring.SetOffset(ref ring[k], offset);
+            k = ring.Next(k);
+        }
+        while (k != to);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>The spec and the options merged into one registration request.</summary>
+    private sealed record Request(
+        RegisterMode Mode,
+        uint RingId,
+        RegisterFlags Flags,
+        ushort MemId,
+        int TxRings,
+        int RxRings,
+        int TxSlots,
+        int RxSlots,
+        int ExtraBuffers,
+        OffsetOptions? Offsets)
+    {
+        public static Request From(PortSpec spec, RegisterOptions o)
+        {
+            if (o.MemId != 0 && spec.MemId != 0 && o.MemId != spec.MemId)
+            {
+                ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"memory region {o.MemId} conflicts with @{spec.MemId} in the name");
+            }
+
+            var conf = spec.Options.Conf;
+            var offsets = o.Offsets;
+            if (spec.Options.Offset is { } fromSpec)
+            {
+                if (offsets is not null)
+                {
+                    ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, "offsets given twice (in the name and in the options)");
+                }
+
+                offsets = new OffsetOptions { InitialOffset = fromSpec.Initial, MaxOffset = fromSpec.Initial, Bits = fromSpec.Bits };
+            }
+
+            if (spec.Options.Extmem is not null)
+            {
+                ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "@extmem is not supported: regions are created with NetmapDomain.CreateRegion");
+            }
+
+            return new Request(
+                o.Mode ?? spec.Mode,
+                o.RingId ?? spec.RingId,
+                spec.Flags | o.Flags,
+                o.MemId != 0 ? o.MemId : spec.MemId,
+                Pick(o.TxRings, conf?.TxRings),
+                Pick(o.RxRings, conf?.RxRings),
+                Pick(o.TxSlots, conf?.TxSlots),
+                Pick(o.RxSlots, conf?.RxSlots),
+                o.ExtraBuffers,
+                offsets);
+        }
+
+        private static int Pick(int fromOptions, int? fromSpec) => fromOptions != 0 ? fromOptions : fromSpec ?? 0;
+    }
+}

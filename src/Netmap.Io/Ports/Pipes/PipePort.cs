@@ -1,0 +1,157 @@
+using Netmap.Io.Rings;
+
+namespace Netmap.Io.Ports.Pipes;
+
+/// <summary>
+/// One end of a netmap pipe (<c>netmap_pipe.c</c>): <c>X{N</c> is the master, <c>X}N</c> the slave. TX ring k
+/// of one end feeds RX ring k of the other, zero-copy: the buffer index one end transmits is the one the
+/// other receives, and a released RX slot carries its buffer back to the sender.
+/// </summary>
+/// <remarks>
+/// Ownership: both ends share one arena owner (<see cref="PipePair"/>); a buffer index in flight appears in
+/// both rings' slot arrays, and which copy counts is given by the rings' positions: slots
+/// [RX HwCur, TX HwCur) are the receiver's, the rest the sender's.
+/// Thread: the two ends may run on two threads (one per end). TxSync writes the peer's slots, then publishes
+/// the peer's HwTail with a release write; RxSync does the same in the other direction.
+/// </remarks>
+public sealed class PipePort : Port
+{
+    internal PipePort(PipePair pair, bool master, string name, int txRings, int rxRings, uint txSlots, uint rxSlots)
+        : base(pair.Parent.Domain, name, pair.Parent.Arena, pair.Parent.MemId)
+    {
+        Pair = pair;
+        IsMaster = master;
+        Owner = pair.Owner;
+        CreateRings(txRings, rxRings, 0, 0, txSlots, rxSlots);
+    }
+
+    /// <summary>The pipe this end belongs to.</summary>
+    public PipePair Pair { get; }
+
+    /// <summary>True for the master end (<c>{</c>).</summary>
+    public bool IsMaster { get; }
+
+    /// <summary>The other end.</summary>
+    public PipePort Peer => IsMaster ? Pair.Slave : Pair.Master;
+
+    /// <summary>True while the other end has no binding.</summary>
+    public bool PeerClosed => Peer.Bindings == 0;
+
+    internal override void ValidateMode(RegisterMode mode, string spec)
+    {
+        if (mode is not (RegisterMode.AllNic or RegisterMode.OneNic))
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec, $"a pipe end takes only the ALL_NIC or ONE_NIC mode, not {mode}");
+        }
+    }
+
+    /// <inheritdoc/>
+    protected internal override SyncStatus SyncStatusFor(Ring ring) => PeerClosed ? SyncStatus.PeerClosed : SyncStatus.Ok;
+
+    /// <summary>
+    /// Copies the slots [HwCur, RHead) to the same indices of the peer's RX ring (offset cropped to the max,
+    /// length clamped to the buffer), clears BUF_CHANGED on them, and publishes the peer's tail up to the end
+    /// of the last complete packet: a trailing MOREFRAG chain stays invisible until its last fragment is sent.
+    /// </summary>
+    protected internal override void TxSync(Ring ring)
+    {
+        var peer = ring.Peer!;
+        var tx = ring.Slots;
+        var rx = peer.Slots;
+        var k = ring.HwCur;
+        var head = ring.RHead;
+        var lastComplete = uint.MaxValue;
+        var bufSize = (uint)ring.BufferSize;
+        while (k != head)
+        {
+            ref var ts = ref tx[(int)k];
+            ts.Flags &= ~SlotFlags.BufChanged;
+            var offset = (uint)ring.ReadOffset(in ts);
+            var len = ts.Len + offset > bufSize ? (ushort)(bufSize - offset) : ts.Len;
+            rx[(int)k] = new Slot
+            {
+                BufIdx = ts.BufIdx,
+                Len = len,
+                Flags = ts.Flags,
+                Offset = (ts.Offset & ~ring.OffsetMask) | offset,
+            };
+            k = ring.Next(k);
+            if ((ts.Flags & SlotFlags.MoreFrag) == 0)
+            {
+                lastComplete = k;
+            }
+        }
+
+        ring.HwCur = k;
+        if (lastComplete != uint.MaxValue)
+        {
+            // Release: the receiver reads HwTail, then the slots before it; they must be written first.
+            Volatile.Write(ref peer.HwTail, lastComplete);
+        }
+    }
+
+    /// <summary>
+    /// Gives the released slots [HwCur, RHead) back to the sender's TX ring (the slot travels whole, so a
+    /// buffer the reader swapped in goes to the sender), and frees the sender's tail up to the slot before RHead.
+    /// </summary>
+    protected internal override void RxSync(Ring ring)
+    {
+        var peer = ring.Peer!;
+        var rx = ring.Slots;
+        var tx = peer.Slots;
+        var head = ring.RHead;
+        for (var k = ring.HwCur; k != head; k = ring.Next(k))
+        {
+            ref var rs = ref rx[(int)k];
+            rs.Flags &= ~SlotFlags.BufChanged;
+            tx[(int)k] = rs;
+        }
+
+        ring.HwCur = head;
+        // Release: the sender reuses slots up to its HwTail; the copies above must land first.
+        Volatile.Write(ref peer.HwTail, ring.Prev(head));
+    }
+
+    internal override void OnUnbind(PortHandle handle, bool last)
+    {
+        if (last && Peer.Bindings == 0)
+        {
+            Pair.Destroy();
+        }
+    }
+
+    internal void AllocTxBuffers()
+    {
+        foreach (var ring in TxRingArray)
+        {
+            AllocRingBuffers(ring);
+        }
+    }
+
+    /// <summary>Frees one direction's buffers (TX ring of this end, RX ring of the peer) and clears both slot arrays.</summary>
+    internal void FreeDirection(Ring tx, Ring rx)
+    {
+        for (uint k = 0; k < tx.NumSlots; k++)
+        {
+            // Slots [rx.HwCur, tx.HwCur) were sent and not yet released: their buffers are in the RX copy.
+            var holder = InCircularRange(k, rx.HwCur, tx.HwCur, tx.NumSlots) ? rx : tx;
+            var index = holder[k].BufIdx;
+            if (Arena.IsValidIndex(index))
+            {
+                Arena.Free(index, Owner);
+            }
+
+            tx[k] = default;
+            rx[k] = default;
+        }
+    }
+
+    internal override void Destroy() => MarkDestroyed(); // the pair frees the buffers, direction by direction
+
+    private static bool InCircularRange(uint k, uint from, uint to, uint n)
+    {
+        var distK = k >= from ? k - from : k + n - from;
+        var distTo = to >= from ? to - from : to + n - from;
+        return distK < distTo;
+    }
+}

@@ -1,0 +1,192 @@
+using Netmap.Io.Memory;
+using Netmap.Io.Rings;
+
+namespace Netmap.Io.Ports;
+
+/// <summary>
+/// A port (netmap's <c>netmap_adapter</c>): its rings over one arena, and the adapter operations every
+/// kind fills in: TxSync, RxSync, what a bind and an unbind do, and how it is torn down. Users reach a port
+/// through a <see cref="PortHandle"/> from <see cref="NetmapDomain.Open(string, RegisterOptions?)"/>.
+/// </summary>
+/// <remarks>
+/// Ownership: the buffers in the port's rings are held by <see cref="Owner"/> in the arena; the port frees
+/// them when it is destroyed (last binding gone, for ports that do not persist).
+/// Thread: TxSync/RxSync are called by <see cref="Ring"/> with that ring's busy flag held, so one ring never
+/// runs two syncs at once; rings of one port may sync on different threads.
+/// </remarks>
+public abstract class Port
+{
+    private Ring[] _txRings = [];
+    private Ring[] _rxRings = [];
+    private int _bindings;
+
+    private protected Port(NetmapDomain domain, string name, BufferArena arena, ushort memId)
+    {
+        Domain = domain;
+        Name = name;
+        Arena = arena;
+        MemId = memId;
+        Owner = arena.RegisterOwner(name);
+    }
+
+    /// <summary>The domain the port lives in.</summary>
+    public NetmapDomain Domain { get; }
+
+    /// <summary>The port's registered name (netmap's <c>nr_name</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The memory region of the port's buffers.</summary>
+    public BufferArena Arena { get; }
+
+    /// <summary>The id of <see cref="Arena"/> in the domain.</summary>
+    public ushort MemId { get; }
+
+    /// <summary>NIC TX rings.</summary>
+    public int TxRingCount { get; private set; }
+
+    /// <summary>NIC RX rings.</summary>
+    public int RxRingCount { get; private set; }
+
+    /// <summary>Host TX rings (0 for ports without host rings).</summary>
+    public int HostTxRingCount { get; private set; }
+
+    /// <summary>Host RX rings (0 for ports without host rings).</summary>
+    public int HostRxRingCount { get; private set; }
+
+    /// <summary>Every TX ring: the NIC rings, then the host rings.</summary>
+    public IReadOnlyList<Ring> TxRings => _txRings;
+
+    /// <summary>Every RX ring: the NIC rings, then the host rings.</summary>
+    public IReadOnlyList<Ring> RxRings => _rxRings;
+
+    /// <summary>The arena owner that holds the buffers of this port's rings.</summary>
+    public ArenaOwner Owner { get; private protected set; }
+
+    /// <summary>True when the port can carry per-slot offsets.</summary>
+    public virtual bool SupportsOffsets => true;
+
+    /// <summary>True when the port has real host rings (SW modes need them).</summary>
+    public virtual bool HasHostRings => HostTxRingCount + HostRxRingCount > 0;
+
+    /// <summary>Handles bound to this port now.</summary>
+    public int Bindings => Volatile.Read(ref _bindings);
+
+    /// <summary>True while the port is destroyed and must not be bound again.</summary>
+    public bool IsDestroyed { get; private set; }
+
+    internal Ring[] TxRingArray => _txRings;
+
+    internal Ring[] RxRingArray => _rxRings;
+
+    /// <summary>Moves the slots [HwCur, RHead) of a TX ring to the port; updates HwCur and may update HwTail.</summary>
+    protected internal abstract void TxSync(Ring ring);
+
+    /// <summary>Takes back the released slots [HwCur, RHead) of an RX ring and publishes new ones by moving HwTail.</summary>
+    protected internal abstract void RxSync(Ring ring);
+
+    /// <summary>Status bits a sync of <paramref name="ring"/> reports besides its work (a pipe's closed peer).</summary>
+    protected internal virtual SyncStatus SyncStatusFor(Ring ring) => SyncStatus.Ok;
+
+    /// <summary>Rejects a ring-selection mode this kind of port cannot serve.</summary>
+    internal virtual void ValidateMode(RegisterMode mode, string spec)
+    {
+    }
+
+    internal void AddBinding() => Interlocked.Increment(ref _bindings);
+
+    /// <summary>Drops one binding; true when it was the last.</summary>
+    internal bool RemoveBinding() => Interlocked.Decrement(ref _bindings) == 0;
+
+    /// <summary>Called after a handle bound rings of this port.</summary>
+    internal virtual void OnBind(PortHandle handle)
+    {
+    }
+
+    /// <summary>Called after a handle let go of this port; <paramref name="last"/> when no binding is left.</summary>
+    internal virtual void OnUnbind(PortHandle handle, bool last)
+    {
+        if (last)
+        {
+            Destroy();
+        }
+    }
+
+    /// <summary>Frees the buffers of the port's rings; the port cannot be bound afterwards.</summary>
+    internal virtual void Destroy()
+    {
+        if (IsDestroyed)
+        {
+            return;
+        }
+
+        MarkDestroyed();
+        foreach (var ring in _txRings)
+        {
+            FreeRingBuffers(ring);
+        }
+
+        foreach (var ring in _rxRings)
+        {
+            FreeRingBuffers(ring);
+        }
+    }
+
+    private protected void MarkDestroyed() => IsDestroyed = true;
+
+    /// <summary>Creates the port's rings (NIC then host per direction), without buffers.</summary>
+    private protected void CreateRings(int txRings, int rxRings, int hostTxRings, int hostRxRings, uint txSlots, uint rxSlots)
+    {
+        TxRingCount = txRings;
+        RxRingCount = rxRings;
+        HostTxRingCount = hostTxRings;
+        HostRxRingCount = hostRxRings;
+        _txRings = new Ring[txRings + hostTxRings];
+        for (var i = 0; i < _txRings.Length; i++)
+        {
+            _txRings[i] = new Ring(this, RingKind.Tx, i, i >= txRings, txSlots);
+        }
+
+        _rxRings = new Ring[rxRings + hostRxRings];
+        for (var i = 0; i < _rxRings.Length; i++)
+        {
+            _rxRings[i] = new Ring(this, RingKind.Rx, i, i >= rxRings, rxSlots);
+        }
+    }
+
+    /// <summary>Gives every slot of <paramref name="ring"/> a buffer of its own; ENOMEM (and nothing kept) when the arena runs out.</summary>
+    private protected void AllocRingBuffers(Ring ring)
+    {
+        var slots = ring.Slots;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (!Arena.TryAlloc(Owner, out var index))
+            {
+                for (var j = 0; j < i; j++)
+                {
+                    Arena.Free(slots[j].BufIdx, Owner);
+                    slots[j].BufIdx = 0;
+                }
+
+                ThrowHelper.Netmap(NetmapError.ENOMEM, Name,
+                    $"the arena has no buffers left for {ring.Kind} ring {ring.RingId} ({ring.NumSlots} slots; {Arena.InUse} of {Arena.BufferCount - BufferArena.FirstValidIndex} in use)");
+            }
+
+            slots[i] = new Slot { BufIdx = index };
+        }
+    }
+
+    /// <summary>Returns the valid buffers in a ring's slots to the arena, and clears the slots.</summary>
+    private protected void FreeRingBuffers(Ring ring)
+    {
+        var slots = ring.Slots;
+        for (var i = 0; i < slots.Length; i++)
+        {
+            if (Arena.IsValidIndex(slots[i].BufIdx))
+            {
+                Arena.Free(slots[i].BufIdx, Owner);
+            }
+
+            slots[i] = default;
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using Netmap.Io.Memory;
+using Netmap.Io.Rings;
+
+namespace Netmap.Io.Ports;
+
+/// <summary>
+/// One binding of a port (netmap's open file descriptor, libnetmap's <c>nmport_d</c>): the rings this open
+/// selected, its flags, its extra buffers. Closing it releases the rings; the port goes when its last
+/// binding goes (pipes keep their rings while either end is bound).
+/// </summary>
+/// <remarks>
+/// Ownership: the handle owns the extra-buffer list that starts at <see cref="ExtraBuffersHead"/>; on close
+/// every buffer on that list goes back to the arena, so a user that swapped extra buffers into slots must
+/// put the same number back on the list.
+/// </remarks>
+public sealed class PortHandle : IDisposable
+{
+    private readonly Ring[] _txRings;
+    private readonly Ring[] _rxRings;
+    private int _closed;
+    private int _curTxRing;
+
+    internal PortHandle(Port port, string spec, RegisterMode mode, uint ringId, RegisterFlags flags, Ring[] txRings, Ring[] rxRings)
+    {
+        Port = port;
+        Spec = spec;
+        Mode = mode;
+        RingId = ringId;
+        Flags = flags;
+        _txRings = txRings;
+        _rxRings = rxRings;
+    }
+
+    /// <summary>The spec this handle was opened with.</summary>
+    public string Spec { get; }
+
+    /// <summary>The port.</summary>
+    public Port Port { get; }
+
+    /// <summary>The arena of the port's buffers.</summary>
+    public BufferArena Arena => Port.Arena;
+
+    /// <summary>The memory region id (two ports can swap buffers zero-copy when their ids match).</summary>
+    public ushort MemId => Port.MemId;
+
+    /// <summary>The ring-selection mode of this binding.</summary>
+    public RegisterMode Mode { get; }
+
+    /// <summary>The ring id for the ONE_* modes.</summary>
+    public uint RingId { get; }
+
+    /// <summary>The registration flags.</summary>
+    public RegisterFlags Flags { get; }
+
+    /// <summary>The TX rings this handle bound, in ring order.</summary>
+    public ReadOnlySpan<Ring> TxRings => _txRings;
+
+    /// <summary>The RX rings this handle bound, in ring order.</summary>
+    public ReadOnlySpan<Ring> RxRings => _rxRings;
+
+    /// <summary>The first bound TX ring (the usual case: one ring pair).</summary>
+    public Ring TxRing => _txRings.Length > 0 ? _txRings[0] : ThrowHelper.Netmap<Ring>(NetmapError.EINVAL, Spec, "this binding has no TX ring");
+
+    /// <summary>The first bound RX ring.</summary>
+    public Ring RxRing => _rxRings.Length > 0 ? _rxRings[0] : ThrowHelper.Netmap<Ring>(NetmapError.EINVAL, Spec, "this binding has no RX ring");
+
+    /// <summary>Extra buffers granted (may be fewer than asked for).</summary>
+    public int ExtraBuffersGranted { get; internal set; }
+
+    /// <summary>Head of the extra-buffer list (0 = empty); the user may rewrite it after swapping buffers.</summary>
+    public uint ExtraBuffersHead { get; set; }
+
+    /// <summary>The effective max offset of the bound rings (0 without offsets).</summary>
+    public ulong MaxOffset { get; internal set; }
+
+    /// <summary>True once <see cref="Dispose"/> ran.</summary>
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>For a pipe end: true while the other end has no binding. False for other ports.</summary>
+    public bool PeerClosed => Port is Pipes.PipePort pipe && pipe.PeerClosed;
+
+    /// <summary>Runs TxSync on every bound TX ring (netmap's <c>NIOCTXSYNC</c>); ENXIO once closed.</summary>
+    public SyncStatus TxSync()
+    {
+        ThrowIfClosed();
+        var status = SyncStatus.Ok;
+        foreach (var ring in _txRings)
+        {
+            status |= ring.TxSync();
+        }
+
+        return status;
+    }
+
+    /// <summary>Runs RxSync on every bound RX ring (netmap's <c>NIOCRXSYNC</c>); ENXIO once closed.</summary>
+    public SyncStatus RxSync()
+    {
+        ThrowIfClosed();
+        var status = SyncStatus.Ok;
+        foreach (var ring in _rxRings)
+        {
+            status |= ring.RxSync();
+        }
+
+        return status;
+    }
+
+    /// <summary>
+    /// netmap's <c>nm_inject</c>: writes one packet into the first bound TX ring with room, trying them
+    /// round-robin from the last one used; long packets take several slots (MOREFRAG). No sync is issued.
+    /// Returns the packet's length, or 0 when no ring had room.
+    /// </summary>
+    public int Inject(ReadOnlySpan<byte> packet)
+    {
+        ThrowIfClosed();
+        var n = _txRings.Length;
+        for (var c = 0; c < n; c++)
+        {
+            var ri = (_curTxRing + c) % n;
+            if (_txRings[ri].TryInject(packet))
+            {
+                _curTxRing = ri;
+                return packet.Length;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Releases the rings and the extra buffers; the port goes with its last binding.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        Port.Domain.Unbind(this);
+    }
+
+    internal Ring[] TxRingArray => _txRings;
+
+    internal Ring[] RxRingArray => _rxRings;
+
+    private void ThrowIfClosed()
+    {
+        if (IsClosed)
+        {
+            ThrowHelper.Netmap(NetmapError.ENXIO, Spec, "the handle is closed");
+        }
+    }
+}

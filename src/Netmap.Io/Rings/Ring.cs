@@ -1,0 +1,491 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Netmap.Io.Memory;
+using Netmap.Io.Packets;
+using Netmap.Io.Ports;
+
+namespace Netmap.Io.Rings;
+
+/// <summary>
+/// A ring of slots over the port's arena (netmap's <c>netmap_ring</c> and its kernel twin <c>netmap_kring</c>).
+/// </summary>
+/// <remarks>
+/// Ownership (netmap's rule): the user owns slots [<see cref="Head"/>, <see cref="Tail"/>); the port owns
+/// the rest. One slot is always empty. <see cref="Sync"/> hands slots across: TX passes [old head, head) to
+/// the port and may advance Tail; RX releases [old head, head) and advances Tail over new packets.
+/// Indices only move forward, modulo <see cref="NumSlots"/> (which need not be a power of two).
+/// Thread: the user side (Head, Cur, slots in the user's range) belongs to one thread at a time; a sync
+/// running on one ring skips a concurrent sync of the same ring (<see cref="SyncStatus.Busy"/>).
+/// </remarks>
+public sealed class Ring
+{
+    private readonly Slot[] _slots;
+    private int _busy;
+
+    // Port-side state (netmap's kring). HwCur/HwTail: what the port has consumed/produced.
+    // RHead/RCur/RTail: the user's head/cur/tail as of the last sync.
+    internal uint HwCur;
+    internal uint HwTail;
+    internal uint RHead;
+    internal uint RCur;
+    internal uint RTail;
+    internal int Users;
+    internal bool ExclusiveOwned;
+
+    internal Ring(Port port, RingKind kind, int ringId, bool isHostRing, uint numSlots)
+    {
+        Debug.Assert(numSlots >= 1);
+        Port = port;
+        Arena = port.Arena;
+        Kind = kind;
+        RingId = ringId;
+        IsHostRing = isHostRing;
+        NumSlots = numSlots;
+        _slots = new Slot[numSlots];
+        MaxOffset = 0;
+        HwBufLen = Arena.BufferSize;
+        if (kind == RingKind.Tx)
+        {
+            // Initial state after bind: TX head = cur = 0, tail = N - 1 (N - 1 free slots).
+            HwTail = RTail = Tail = numSlots - 1;
+        }
+    }
+
+    /// <summary>The port this ring belongs to.</summary>
+    public Port Port { get; }
+
+    /// <summary>The arena the slots' buffers live in.</summary>
+    public BufferArena Arena { get; }
+
+    /// <summary>TX or RX.</summary>
+    public RingKind Kind { get; }
+
+    /// <summary>Index of this ring among the port's rings of its direction (host rings follow the NIC rings).</summary>
+    public int RingId { get; }
+
+    /// <summary>True for a host (software) ring.</summary>
+    public bool IsHostRing { get; }
+
+    /// <summary>Slots in the ring.</summary>
+    public uint NumSlots { get; }
+
+    /// <summary>Bytes per buffer.</summary>
+    public int BufferSize => Arena.BufferSize;
+
+    /// <summary>First slot owned by the user.</summary>
+    public uint Head { get; set; }
+
+    /// <summary>Wake-up point: a wait returns when Cur != Tail; may run ahead of Head up to Tail.</summary>
+    public uint Cur { get; set; }
+
+    /// <summary>First slot owned by the port (written by the port; a user write is undone at the next sync).</summary>
+    public uint Tail { get; set; }
+
+    /// <summary>Time of the last RX sync, in <see cref="Stopwatch"/> ticks.</summary>
+    public long Timestamp { get; internal set; }
+
+    /// <summary>Mask over a slot's offset field; 0 when the ring was bound without offsets.</summary>
+    public ulong OffsetMask { get; internal set; }
+
+    /// <summary>Largest offset the port honours; larger offsets are cropped to it.</summary>
+    public ulong MaxOffset { get; internal set; }
+
+    /// <summary>TX alignment of offsets (0 = none).</summary>
+    public uint TxAlign { get; internal set; }
+
+    /// <summary>Alignment a port needs of packet starts, netmap's <c>buf_align</c> (0 = none).</summary>
+    public ulong BufAlign { get; internal set; }
+
+    /// <summary>Usable bytes after the offset: min(buffer size - max offset, min gap).</summary>
+    public int HwBufLen { get; internal set; }
+
+    internal ulong MinGap { get; set; }
+
+    /// <summary>The ring on the other end of a pipe (slots cross between the two), else null.</summary>
+    internal Ring? Peer { get; set; }
+
+    /// <summary>True while at least one handle binds this ring.</summary>
+    public bool IsBound => Volatile.Read(ref Users) > 0;
+
+    /// <summary>The slot at <paramref name="index"/>.</summary>
+    public ref Slot this[uint index] => ref _slots[index];
+
+    /// <summary>All the slots, for loops that index them directly.</summary>
+    public Span<Slot> Slots => _slots;
+
+    /// <summary>Slots the user owns: (Tail - Head) mod N (on TX, free slots; on RX, received ones).</summary>
+    public uint Space
+    {
+        get
+        {
+            var space = (int)Tail - (int)Head;
+            return (uint)(space < 0 ? space + (int)NumSlots : space);
+        }
+    }
+
+    /// <summary>True when the user owns no slot (Head == Tail).</summary>
+    public bool IsEmpty => Head == Tail;
+
+    /// <summary>TX: slots handed to the port that it has not completed yet (netmap's <c>nm_tx_pending</c>).</summary>
+    public bool TxPending => Next(Tail) != Head;
+
+    /// <summary>The index after <paramref name="index"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Next(uint index) => index + 1 == NumSlots ? 0 : index + 1;
+
+    /// <summary>The index before <paramref name="index"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Prev(uint index) => index == 0 ? NumSlots - 1 : index - 1;
+
+    /// <summary>The offset of a slot as the user reads it: <c>Offset &amp; OffsetMask</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong GetOffset(in Slot slot) => slot.Offset & OffsetMask;
+
+    /// <summary>Writes an offset into a slot's offset field, keeping the bits outside the mask.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SetOffset(ref Slot slot, ulong offset) => slot.Offset = (slot.Offset & ~OffsetMask) | (offset & OffsetMask);
+
+    /// <summary>The offset as a port reads it: masked, then cropped to <see cref="MaxOffset"/> (netmap crops silently).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ReadOffset(in Slot slot)
+    {
+        var offset = slot.Offset & OffsetMask;
+        return (int)(offset > MaxOffset ? MaxOffset : offset);
+    }
+
+    /// <summary>The whole buffer of slot <paramref name="index"/>.</summary>
+    public Span<byte> Buffer(uint index) => Arena.GetBuffer(_slots[index].BufIdx);
+
+    /// <summary>The packet in slot <paramref name="index"/>: its bytes at the slot's offset, and header push/pop.</summary>
+    public PacketView Packet(uint index) => new(this, ref _slots[index]);
+
+    /// <summary>The fragments of the packet that starts at slot <paramref name="index"/> (MOREFRAG chain), up to Tail.</summary>
+    public FragmentEnumerator Fragments(uint index) => new(this, index);
+
+    /// <summary>
+    /// Syncs this ring: <see cref="Kind"/> TX runs TxSync, RX runs RxSync. Invalid Head/Cur reset the ring and
+    /// report <see cref="SyncStatus.RingReinitialized"/>; a ring no handle binds throws ENXIO.
+    /// </summary>
+    public SyncStatus Sync() => Kind == RingKind.Tx ? TxSync() : RxSync();
+
+    /// <summary>netmap's <c>txsync</c>: validates Head/Cur, hands [old head, head) to the port, refreshes Tail.</summary>
+    public SyncStatus TxSync()
+    {
+        if (Kind != RingKind.Tx)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, Port.Name, $"TxSync on RX ring {RingId}");
+        }
+
+        if (Volatile.Read(ref Users) == 0)
+        {
+            ThrowHelper.Netmap(NetmapError.ENXIO, Port.Name, $"TX ring {RingId} is not bound");
+        }
+
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            return SyncStatus.Busy;
+        }
+
+        try
+        {
+            var status = Port.SyncStatusFor(this);
+            if (!TxPrologue(out var head, out var cur))
+            {
+                Reinit();
+                return status | SyncStatus.RingReinitialized; // TX: the port sync is skipped
+            }
+
+            if (TxAlign != 0)
+            {
+                CheckTxAlignment(head);
+            }
+
+            RHead = head;
+            RCur = cur;
+            Port.TxSync(this);
+            Tail = RTail = Volatile.Read(ref HwTail);
+            return status;
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>netmap's <c>rxsync</c>: validates Head/Cur, releases [old head, head) to the port, advances Tail over new packets.</summary>
+    public SyncStatus RxSync()
+    {
+        if (Kind != RingKind.Rx)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, Port.Name, $"RxSync on TX ring {RingId}");
+        }
+
+        if (Volatile.Read(ref Users) == 0)
+        {
+            ThrowHelper.Netmap(NetmapError.ENXIO, Port.Name, $"RX ring {RingId} is not bound");
+        }
+
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            return SyncStatus.Busy;
+        }
+
+        try
+        {
+            var status = Port.SyncStatusFor(this);
+            if (RxPrologue(out var head, out var cur))
+            {
+                RHead = head;
+                RCur = cur;
+            }
+            else
+            {
+                Reinit();
+                status |= SyncStatus.RingReinitialized; // RX: the port sync still runs
+            }
+
+            Port.RxSync(this);
+            Timestamp = Stopwatch.GetTimestamp();
+            Tail = RTail = Volatile.Read(ref HwTail);
+            return status;
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>
+    /// netmap's <c>nm_inject</c> on this ring: copies <paramref name="packet"/> into the slots from Cur on,
+    /// one buffer (after the slot's offset) per slot, MOREFRAG on all but the last, then sets Head = Cur past
+    /// them. No sync is issued. False when the ring has not enough free slots (nothing is written then).
+    /// </summary>
+    public bool TryInject(ReadOnlySpan<byte> packet)
+    {
+        if (Kind != RingKind.Tx)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, Port.Name, $"inject into RX ring {RingId}");
+        }
+
+        // First pass: find the last slot without writing anything (netmap's walk from cur).
+        var rem = packet.Length;
+        var j = Cur;
+        var fragments = 1;
+        while (true)
+        {
+            if (j == Tail)
+            {
+                return false; // no room (netmap would write into the tail slot for an empty packet: not us)
+            }
+
+            var room = SlotCapacity(in _slots[j]);
+            if (rem <= room)
+            {
+                break;
+            }
+
+            rem -= room;
+            j = Next(j);
+            if (++fragments > MaxFragments)
+            {
+                return false;
+            }
+        }
+
+        var i = Cur;
+        var src = packet;
+        while (true)
+        {
+            ref var slot = ref _slots[i];
+            var room = SlotCapacity(in slot);
+            var n = Math.Min(room, src.Length);
+            src[..n].CopyTo(Arena.GetBuffer(slot.BufIdx).Slice(ReadOffset(in slot), n));
+            slot.Len = (ushort)n;
+            src = src[n..];
+            if (i == j)
+            {
+                slot.Flags = SlotFlags.None;
+                break;
+            }
+
+            slot.Flags = SlotFlags.MoreFrag;
+            i = Next(i);
+        }
+
+        Head = Cur = Next(j);
+        return true;
+    }
+
+    /// <summary>
+    /// Gathers the packet that starts at slot <paramref name="start"/> (its MOREFRAG chain) into
+    /// <paramref name="destination"/>. Returns the packet's length, or -1 when the chain runs into Tail
+    /// (incomplete) or <paramref name="destination"/> is too small. <paramref name="next"/> is the slot after it.
+    /// </summary>
+    public int CopyPacket(uint start, Span<byte> destination, out uint next, out int fragments)
+    {
+        var total = 0;
+        fragments = 0;
+        var k = start;
+        while (k != Tail)
+        {
+            var view = Packet(k);
+            var data = view.Data;
+            fragments++;
+            k = Next(k);
+            if (data.Length > destination.Length - total)
+            {
+                next = k;
+                return -1;
+            }
+
+            data.CopyTo(destination[total..]);
+            total += data.Length;
+            if ((view.Flags & SlotFlags.MoreFrag) == 0)
+            {
+                next = k;
+                return total;
+            }
+        }
+
+        next = k;
+        return -1;
+    }
+
+    /// <summary>netmap's limit on the fragments of one packet (<c>NETMAP_MAX_FRAGS</c>).</summary>
+    public const int MaxFragments = 64;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int SlotCapacity(in Slot slot) => BufferSize - ReadOffset(in slot);
+
+    /// <summary>netmap's <c>nm_txsync_prologue</c>: is the user's head/cur inside [rhead, rtail]?</summary>
+    private bool TxPrologue(out uint head, out uint cur)
+    {
+        head = Head;
+        cur = Cur;
+        var n = NumSlots;
+        if (head >= n || cur >= n)
+        {
+            return false;
+        }
+
+        if (RTail >= RHead)
+        {
+            if (head < RHead || head > RTail || cur < head || cur > RTail)
+            {
+                return false;
+            }
+        }
+        else
+        {
+            // rtail < rhead: head must lie outside (rtail, rhead).
+            if (head > RTail && head < RHead)
+            {
+                return false;
+            }
+
+            if (head <= RTail)
+            {
+                if (cur < head || cur > RTail)
+                {
+                    return false;
+                }
+            }
+            else if (cur > RTail && cur < head)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>netmap's <c>nm_rxsync_prologue</c>: is the user's head/cur inside [hwcur, hwtail]?</summary>
+    private bool RxPrologue(out uint head, out uint cur)
+    {
+        head = Head;
+        cur = Cur;
+        var n = NumSlots;
+        var hwtail = Volatile.Read(ref HwTail);
+        if (head >= n || cur >= n)
+        {
+            return false;
+        }
+
+        if (hwtail >= HwCur)
+        {
+            if (head < HwCur || head > hwtail || cur < head || cur > hwtail)
+            {
+                return false;
+            }
+        }
+        else
+        {
+            if (head > hwtail && head < HwCur)
+            {
+                return false;
+            }
+
+            if (head <= hwtail)
+            {
+                if (cur < head || cur > hwtail)
+                {
+                    return false;
+                }
+            }
+            else if (cur > hwtail && cur < head)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// netmap's <c>netmap_ring_reinit</c>, always resetting (this project's decision): slots with an invalid
+    /// buffer get index 0 and length 0, slots longer than a buffer get length 0, and head/cur/tail go back
+    /// to the port's view.
+    /// </summary>
+    private void Reinit()
+    {
+        var bufSize = BufferSize;
+        for (var i = 0; i < _slots.Length; i++)
+        {
+            ref var slot = ref _slots[i];
+            if (!Arena.IsValidIndex(slot.BufIdx))
+            {
+                slot.BufIdx = 0;
+                slot.Len = 0;
+            }
+            else if (slot.Len > bufSize)
+            {
+                slot.Len = 0;
+            }
+        }
+
+        Head = RHead = HwCur;
+        Cur = RCur = HwCur;
+        Tail = RTail = Volatile.Read(ref HwTail);
+    }
+
+    private void CheckTxAlignment(uint head)
+    {
+        var mask = (ulong)TxAlign - 1;
+        for (var k = HwCur; k != head; k = Next(k))
+        {
+            var offset = GetOffset(in _slots[k]);
+            if ((offset & mask) != 0)
+            {
+                ThrowHelper.Netmap(NetmapError.EINVAL, Port.Name,
+                    $"TX ring {RingId} slot {k}: offset {offset} is not a multiple of the TX alignment {TxAlign}; nothing was sent");
+            }
+        }
+    }
+
+    /// <summary>Puts the ring back in its just-created state (a pipe created afresh, a port re-created).</summary>
+    internal void ResetState()
+    {
+        HwCur = RHead = RCur = Head = Cur = 0;
+        HwTail = RTail = Tail = Kind == RingKind.Tx ? NumSlots - 1 : 0;
+    }
+}
