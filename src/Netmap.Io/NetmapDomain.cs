@@ -528,10 +528,19 @@ public sealed class NetmapDomain : IDisposable
         ring.HwBufLen = o is { MinGap: not 0 } ? (int)Math.Min((ulong)afterMax, o.MinGap) : afterMax;
     }
 
-    /// <summary>Writes the initial offset into the slots that hold no packet: TX [Head, Tail), RX [Tail, Head).</summary>
+    /// <summary>
+    /// Writes the initial offset into the slots that hold no packet: on TX the free slots [Head, Tail] (the
+    /// always-empty slot at Tail included), on RX the port's slots [Tail, Head). A pipe's RX slots are
+    /// skipped: they are always copies of the peer's TX slots, which carry their own offsets.
+    /// </summary>
     private static void WriteInitialOffset(Ring ring, ulong offset)
     {
-        var (from, to) = ring.Kind == RingKind.Tx ? (ring.Head, ring.Tail) : (ring.Tail, ring.Head);
+        if (ring.Kind == RingKind.Rx && ring.Peer is not null)
+        {
+            return;
+        }
+
+        var (from, to) = ring.Kind == RingKind.Tx ? (ring.Head, ring.Next(ring.Tail)) : (ring.Tail, ring.Head);
         var k = from;
         do
         {
