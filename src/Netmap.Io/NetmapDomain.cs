@@ -98,10 +98,15 @@ public sealed class NetmapDomain : IDisposable
     public PortHandle Open(PortSpec spec, RegisterOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var request = Request.From(spec, options ?? NoOptions);
         lock (_lock)
         {
             ThrowIfDisposed();
+            var request = Request.From(spec, options ?? NoOptions);
+            if (spec.Options.Share is { } share)
+            {
+                request = request with { MemId = SharedMemId(spec, share, request.MemId) };
+            }
+
             var port = FindOrCreatePort(spec, request, out var created);
             try
             {
@@ -296,6 +301,29 @@ public sealed class NetmapDomain : IDisposable
         }
 
         return spec.IsPipeMaster ? pair.Master : pair.Slave;
+    }
+
+    /// <summary>
+    /// libnetmap's <c>@share=PORT</c>: use the memory region of another port, so the two can swap buffers
+    /// zero-copy. PORT is a port name, with or without <c>netmap:</c>.
+    /// </summary>
+    private ushort SharedMemId(PortSpec spec, string share, ushort memId)
+    {
+        var target = PortSpecParser.TryParse(share, out var parsed, out _) ? parsed! : PortSpecParser.Parse("netmap:" + share);
+        var parentName = target.IsPipe ? target.PipeParent! : target.Name;
+        if (!_pipeParents.TryGetValue(parentName, out var parent))
+        {
+            return ThrowHelper.Netmap<ushort>(NetmapError.ENXIO, spec.Spec, $"@share: no port '{share}' to share memory with");
+        }
+
+        // A null spec carries mem id 1 by default; only an explicit, different id conflicts.
+        var explicitId = spec.Prefix == PortPrefix.Null && spec.MemId == DefaultMemId ? (ushort)0 : memId;
+        if (explicitId != 0 && explicitId != parent.MemId)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"@share={share} uses memory region {parent.MemId}, which conflicts with {explicitId}");
+        }
+
+        return parent.MemId;
     }
 
     private BufferArena RegionOrThrow(string spec, ushort memId) =>

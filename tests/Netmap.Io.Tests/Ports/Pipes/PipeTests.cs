@@ -459,4 +459,23 @@ public sealed class PipeTests : NetmapTestBase
         rx.Head = rx.Cur = rx.Tail;
         master.RxSync();
     }
+
+    [Fact]
+    public void Share_puts_a_port_in_another_port_s_memory_region()
+    {
+        var second = Domain.CreateRegion(new Netmap.Io.Memory.ArenaOptions { BufferCount = 8192, Checked = true });
+        using var master = Domain.Open($"netmap:sh{{0@{second}");
+        using var shared = Domain.Open("null@share=sh{0");
+        Assert.Equal(second, shared.MemId);
+        Assert.Same(master.Arena, shared.Arena);
+
+        var conflict = Assert.Throws<NetmapException>(() => Domain.Open("netmap:sh{1@1@share=sh{0"));
+        Assert.Equal(NetmapError.EINVAL, conflict.Code);
+        var missing = Assert.Throws<NetmapException>(() => Domain.Open("null@share=nowhere"));
+        Assert.Equal(NetmapError.ENXIO, missing.Code);
+        shared.Dispose();
+        master.Dispose();
+        Domain.GetRegion(second).AssertNoLeaks();
+    }
 }
+
