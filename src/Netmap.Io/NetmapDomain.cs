@@ -165,6 +165,7 @@ public sealed class NetmapDomain : IDisposable
 
     internal void Unbind(PortHandle handle)
     {
+        ArenaException? error = null;
         lock (_lock)
         {
             var exclusive = (handle.Flags & RegisterFlags.Exclusive) != 0;
@@ -178,15 +179,36 @@ public sealed class NetmapDomain : IDisposable
                 Release(ring, exclusive);
             }
 
+            _handles.Remove(handle);
+            var last = handle.Port.RemoveBinding();
             if (handle.ExtraBuffersHead != 0)
             {
-                handle.Port.Arena.FreeExtraList(handle.ExtraBuffersHead, handle.Port.Owner);
+                try
+                {
+                    handle.Port.Arena.FreeExtraList(handle.ExtraBuffersHead, handle.Port.Owner);
+                }
+                catch (ArenaException ex)
+                {
+                    error = ex;
+                }
+
                 handle.ExtraBuffersHead = 0;
             }
 
-            _handles.Remove(handle);
-            var last = handle.Port.RemoveBinding();
-            handle.Port.OnUnbind(handle, last);
+            // Whatever the extra list did, the rings' buffers still go back.
+            try
+            {
+                handle.Port.OnUnbind(handle, last);
+            }
+            catch (ArenaException ex)
+            {
+                error ??= ex;
+            }
+        }
+
+        if (error is not null)
+        {
+            throw error;
         }
 
         static void Release(Ring ring, bool exclusive)
@@ -216,8 +238,9 @@ public sealed class NetmapDomain : IDisposable
                 break;
         }
 
-        // netmap's lookup order: null, monitor, pipe, VALE, interface.
-        if (request.Mode == RegisterMode.Null)
+        // netmap's lookup order: null, monitor, pipe, VALE, interface. A `null` name is a null port
+        // whatever mode the options ask for (the mode then selects its rings).
+        if (request.Mode == RegisterMode.Null || spec.Prefix == PortPrefix.Null)
         {
             created = true;
             return CreateNullPort(spec, request);
@@ -243,12 +266,14 @@ public sealed class NetmapDomain : IDisposable
 
     private NullPort CreateNullPort(PortSpec spec, Request request)
     {
-        if (request.MemId == 0)
+        // NR_REG_NULL needs an existing region; the `null` name (this project's) defaults to region 1.
+        var memId = request.MemId == 0 && spec.Prefix == PortPrefix.Null ? DefaultMemId : request.MemId;
+        if (memId == 0)
         {
             ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, "a null port needs an existing memory region (mem id 0 given)");
         }
 
-        var arena = RegionOrThrow(spec.Spec, request.MemId);
+        var arena = RegionOrThrow(spec.Spec, memId);
         var txRings = DefaultIfZero(request.TxRings, 1);
         var rxRings = DefaultIfZero(request.RxRings, 1);
         var txSlots = DefaultIfZero(request.TxSlots, 1024);
@@ -260,7 +285,7 @@ public sealed class NetmapDomain : IDisposable
 
         var name = spec.Prefix == PortPrefix.Null ? spec.Name : "null:" + spec.Name;
         _nullPorts++;
-        return new NullPort(this, $"{name}#{_nullPorts}", arena, request.MemId, txRings, rxRings, (uint)txSlots, (uint)rxSlots);
+        return new NullPort(this, $"{name}#{_nullPorts}", arena, memId, txRings, rxRings, (uint)txSlots, (uint)rxSlots);
 
         static int DefaultIfZero(int n, int dflt) => n == 0 ? dflt : n;
     }
@@ -316,11 +341,9 @@ public sealed class NetmapDomain : IDisposable
             return ThrowHelper.Netmap<ushort>(NetmapError.ENXIO, spec.Spec, $"@share: no port '{share}' to share memory with");
         }
 
-        // A null spec carries mem id 1 by default; only an explicit, different id conflicts.
-        var explicitId = spec.Prefix == PortPrefix.Null && spec.MemId == DefaultMemId ? (ushort)0 : memId;
-        if (explicitId != 0 && explicitId != parent.MemId)
+        if (memId != 0 && memId != parent.MemId)
         {
-            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"@share={share} uses memory region {parent.MemId}, which conflicts with {explicitId}");
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"@share={share} uses memory region {parent.MemId}, which conflicts with {memId}");
         }
 
         return parent.MemId;

@@ -4,8 +4,9 @@ namespace Netmap.Io.Packets;
 
 /// <summary>
 /// Walks the fragments of one packet from a slot: every slot with MOREFRAG and the first one without,
-/// stopping at the ring's Tail. Use in <c>foreach</c>; afterwards <see cref="NextIndex"/> is the slot after
-/// the packet and <see cref="Complete"/> says whether the chain ended before Tail.
+/// stopping at the ring's Tail. Use in <c>foreach</c>, or call <see cref="MoveNext"/> on a variable to read
+/// <see cref="NextIndex"/> (the slot after the packet) and <see cref="Complete"/> (the chain ended before
+/// Tail) afterwards: <c>foreach</c> walks a copy, so the variable itself does not move.
 /// </summary>
 public ref struct FragmentEnumerator
 {

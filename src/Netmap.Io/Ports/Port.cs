@@ -111,7 +111,11 @@ public abstract class Port
         }
     }
 
-    /// <summary>Frees the buffers of the port's rings; the port cannot be bound afterwards.</summary>
+    /// <summary>
+    /// Frees the buffers of the port's rings; the port cannot be bound afterwards. A buffer the arena refuses
+    /// (a double free: the user put one buffer in two places) does not stop the others from being freed;
+    /// the first such error is thrown at the end.
+    /// </summary>
     internal virtual void Destroy()
     {
         if (IsDestroyed)
@@ -120,14 +124,20 @@ public abstract class Port
         }
 
         MarkDestroyed();
+        ArenaException? error = null;
         foreach (var ring in _txRings)
         {
-            FreeRingBuffers(ring);
+            FreeRingBuffers(ring, ref error);
         }
 
         foreach (var ring in _rxRings)
         {
-            FreeRingBuffers(ring);
+            FreeRingBuffers(ring, ref error);
+        }
+
+        if (error is not null)
+        {
+            throw error;
         }
     }
 
@@ -176,17 +186,31 @@ public abstract class Port
     }
 
     /// <summary>Returns the valid buffers in a ring's slots to the arena, and clears the slots.</summary>
-    private protected void FreeRingBuffers(Ring ring)
+    private protected void FreeRingBuffers(Ring ring, ref ArenaException? error)
     {
         var slots = ring.Slots;
         for (var i = 0; i < slots.Length; i++)
         {
-            if (Arena.IsValidIndex(slots[i].BufIdx))
-            {
-                Arena.Free(slots[i].BufIdx, Owner);
-            }
-
+            FreeBuffer(slots[i].BufIdx, ref error);
             slots[i] = default;
+        }
+    }
+
+    /// <summary>Frees one buffer if its index is valid; an arena complaint is kept (the first one) instead of thrown.</summary>
+    private protected void FreeBuffer(uint index, ref ArenaException? error)
+    {
+        if (!Arena.IsValidIndex(index))
+        {
+            return;
+        }
+
+        try
+        {
+            Arena.Free(index, Owner);
+        }
+        catch (ArenaException ex)
+        {
+            error ??= ex;
         }
     }
 }

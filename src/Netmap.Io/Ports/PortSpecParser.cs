@@ -15,7 +15,6 @@ public static class PortSpecParser
     private const int RingMask = 0xfff;
 
     // A null port needs an existing memory region; region 1 is the global one.
-    private const ushort NullPortDefaultMemId = 1;
 
     private static readonly string[] ShareKeys = ["port"];
     private static readonly string[] ExtmemKeys = ["file", "if-num", "if-size", "ring-num", "ring-size", "buf-num", "buf-size"];
@@ -92,8 +91,6 @@ public static class PortSpecParser
         }
 
         var memId = register.MemId;
-        if (header.Prefix == PortPrefix.Null && memId == 0)
-            memId = NullPortDefaultMemId;
 
         var brace = header.Brace;
         result = new PortSpec

@@ -334,17 +334,18 @@ public sealed class PortSpecParserTests
     }
 
     // ---- Null ports (this project's extension, NR_REG_NULL) -----------------------------------------
+    // Without @N the spec carries mem id 0; the domain opens null ports in region 1 then.
 
     public static TheoryData<Row> NullCases => new()
     {
-        Ok("null", "null", RegisterMode.Null, memId: 1),
-        Ok("null:foo", "null:foo", RegisterMode.Null, memId: 1),
-        Ok("null:eth0.5", "null:eth0.5", RegisterMode.Null, memId: 1),
-        Ok("null/x", "null", RegisterMode.Null, flags: Excl, memId: 1),
-        Ok("null:foo/TR", "null:foo", RegisterMode.Null, flags: TxOnly | RxOnly, memId: 1),
+        Ok("null", "null", RegisterMode.Null, memId: 0),
+        Ok("null:foo", "null:foo", RegisterMode.Null, memId: 0),
+        Ok("null:eth0.5", "null:eth0.5", RegisterMode.Null, memId: 0),
+        Ok("null/x", "null", RegisterMode.Null, flags: Excl, memId: 0),
+        Ok("null:foo/TR", "null:foo", RegisterMode.Null, flags: TxOnly | RxOnly, memId: 0),
         Ok("null@2", "null", RegisterMode.Null, memId: 2),
         Ok("null:foo@3/T", "null:foo", RegisterMode.Null, flags: TxOnly, memId: 3),
-        Ok("null:foo@conf:rings=2", "null:foo", RegisterMode.Null, memId: 1, suffix: "@conf:rings=2"),
+        Ok("null:foo@conf:rings=2", "null:foo", RegisterMode.Null, memId: 0, suffix: "@conf:rings=2"),
         Reg("null-1", 4),
         Reg("null*", 4),
         Reg("null^", 4),

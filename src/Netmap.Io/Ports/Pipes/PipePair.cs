@@ -74,14 +74,20 @@ public sealed class PipePair
 
     private void FreeAll()
     {
+        ArenaException? error = null;
         for (var k = 0; k < Master.TxRingArray.Length; k++)
         {
-            Master.FreeDirection(Master.TxRingArray[k], Slave.RxRingArray[k]);
+            Master.FreeDirection(Master.TxRingArray[k], Slave.RxRingArray[k], ref error);
         }
 
         for (var k = 0; k < Slave.TxRingArray.Length; k++)
         {
-            Slave.FreeDirection(Slave.TxRingArray[k], Master.RxRingArray[k]);
+            Slave.FreeDirection(Slave.TxRingArray[k], Master.RxRingArray[k], ref error);
+        }
+
+        if (error is not null)
+        {
+            throw error;
         }
     }
 

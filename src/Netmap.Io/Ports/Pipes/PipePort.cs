@@ -1,3 +1,4 @@
+using Netmap.Io.Memory;
 using Netmap.Io.Rings;
 
 namespace Netmap.Io.Ports.Pipes;
@@ -61,21 +62,26 @@ public sealed class PipePort : Port
         var k = ring.HwCur;
         var head = ring.RHead;
         var lastComplete = uint.MaxValue;
+        // Read once: the slot writes below would otherwise make the JIT reload them per packet.
         var bufSize = (uint)ring.BufferSize;
+        var mask = ring.OffsetMask;
+        var maxOffset = ring.MaxOffset;
+        var numSlots = ring.NumSlots;
         while (k != head)
         {
             ref var ts = ref tx[(int)k];
             ts.Flags &= ~SlotFlags.BufChanged;
-            var offset = (uint)ring.ReadOffset(in ts);
+            var raw = ts.Offset & mask;
+            var offset = (uint)(raw > maxOffset ? maxOffset : raw);
             var len = ts.Len + offset > bufSize ? (ushort)(bufSize - offset) : ts.Len;
             rx[(int)k] = new Slot
             {
                 BufIdx = ts.BufIdx,
                 Len = len,
                 Flags = ts.Flags,
-                Offset = (ts.Offset & ~ring.OffsetMask) | offset,
+                Offset = (ts.Offset & ~mask) | offset,
             };
-            k = ring.Next(k);
+            k = k + 1 == numSlots ? 0 : k + 1;
             if ((ts.Flags & SlotFlags.MoreFrag) == 0)
             {
                 lastComplete = k;
@@ -129,18 +135,13 @@ public sealed class PipePort : Port
     }
 
     /// <summary>Frees one direction's buffers (TX ring of this end, RX ring of the peer) and clears both slot arrays.</summary>
-    internal void FreeDirection(Ring tx, Ring rx)
+    internal void FreeDirection(Ring tx, Ring rx, ref ArenaException? error)
     {
         for (uint k = 0; k < tx.NumSlots; k++)
         {
             // Slots [rx.HwCur, tx.HwCur) were sent and not yet released: their buffers are in the RX copy.
             var holder = InCircularRange(k, rx.HwCur, tx.HwCur, tx.NumSlots) ? rx : tx;
-            var index = holder[k].BufIdx;
-            if (Arena.IsValidIndex(index))
-            {
-                Arena.Free(index, Owner);
-            }
-
+            FreeBuffer(holder[k].BufIdx, ref error);
             tx[k] = default;
             rx[k] = default;
         }
