@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Netmap.Io.Memory;
 using Netmap.Io.Rings;
 
 namespace Netmap.Io.Packets;
@@ -14,13 +15,29 @@ namespace Netmap.Io.Packets;
 public readonly ref struct PacketView
 {
     private readonly ref Slot _slot;
-    private readonly Ring _ring;
+    private readonly BufferArena _arena;
+    private readonly ulong _mask;
+    private readonly ulong _maxOffset;
+    private readonly string _subject;
 
     /// <summary>A view of <paramref name="slot"/>, which must belong to <paramref name="ring"/>.</summary>
     public PacketView(Ring ring, ref Slot slot)
+        : this(ring.Arena, ref slot, ring.OffsetMask, ring.MaxOffset, ring.Port.Name)
     {
-        _ring = ring;
+    }
+
+    /// <summary>
+    /// A view of a slot held outside a ring (a batch): its buffer is in <paramref name="arena"/>, its offset is
+    /// the raw field masked by <paramref name="offsetMask"/> and cropped to <paramref name="maxOffset"/>;
+    /// <paramref name="subject"/> names the holder in error messages.
+    /// </summary>
+    public PacketView(BufferArena arena, ref Slot slot, ulong offsetMask, ulong maxOffset, string subject)
+    {
+        _arena = arena;
         _slot = ref slot;
+        _mask = offsetMask;
+        _maxOffset = maxOffset;
+        _subject = subject;
     }
 
     /// <summary>The slot under the view.</summary>
@@ -33,7 +50,14 @@ public readonly ref struct PacketView
     public SlotFlags Flags => _slot.Flags;
 
     /// <summary>The offset of the packet in its buffer (masked and cropped to the ring's max offset).</summary>
-    public int Offset => _ring.ReadOffset(in _slot);
+    public int Offset
+    {
+        get
+        {
+            var offset = _slot.Offset & _mask;
+            return (int)(offset > _maxOffset ? _maxOffset : offset);
+        }
+    }
 
     /// <summary>Packet bytes in this slot.</summary>
     public int Length => _slot.Len;
@@ -42,7 +66,7 @@ public readonly ref struct PacketView
     public int Headroom => Offset;
 
     /// <summary>Bytes free after the packet that <see cref="Put"/> can use.</summary>
-    public int Tailroom => Math.Max(0, _ring.BufferSize - Offset - _slot.Len);
+    public int Tailroom => Math.Max(0, _arena.BufferSize - Offset - _slot.Len);
 
     /// <summary>The packet's bytes: buffer[offset, offset + len), clamped to the buffer.</summary>
     public Span<byte> Data
@@ -50,14 +74,14 @@ public readonly ref struct PacketView
         get
         {
             var offset = Offset;
-            var buffer = _ring.Arena.GetBuffer(_slot.BufIdx);
+            var buffer = _arena.GetBuffer(_slot.BufIdx);
             var len = Math.Min(_slot.Len, buffer.Length - offset);
             return buffer.Slice(offset, len);
         }
     }
 
     /// <summary>The whole buffer under the packet.</summary>
-    public Span<byte> Buffer => _ring.Arena.GetBuffer(_slot.BufIdx);
+    public Span<byte> Buffer => _arena.GetBuffer(_slot.BufIdx);
 
     /// <summary>
     /// Adds <paramref name="n"/> bytes of header in front of the packet: offset -= n, len += n. Returns the new
@@ -85,9 +109,9 @@ public readonly ref struct PacketView
         }
 
         var start = offset - n;
-        _ring.SetOffset(ref _slot, (ulong)start);
+        _slot.Offset = (_slot.Offset & ~_mask) | ((ulong)start & _mask);
         _slot.Len = (ushort)(_slot.Len + n);
-        header = _ring.Arena.GetBuffer(_slot.BufIdx).Slice(start, n);
+        header = _arena.GetBuffer(_slot.BufIdx).Slice(start, n);
         return true;
     }
 
@@ -108,12 +132,12 @@ public readonly ref struct PacketView
     public bool TryPop(int n)
     {
         var offset = Offset;
-        if ((uint)n > _slot.Len || (ulong)(offset + n) > _ring.MaxOffset)
+        if ((uint)n > _slot.Len || (ulong)(offset + n) > _maxOffset)
         {
             return false;
         }
 
-        _ring.SetOffset(ref _slot, (ulong)(offset + n));
+        _slot.Offset = (_slot.Offset & ~_mask) | ((ulong)(offset + n) & _mask);
         _slot.Len = (ushort)(_slot.Len - n);
         return true;
     }
@@ -123,12 +147,12 @@ public readonly ref struct PacketView
     {
         if ((uint)n > (uint)Tailroom)
         {
-            ThrowHelper.Netmap(NetmapError.ENOSPC, _ring.Port.Name, $"put of {n} bytes: only {Tailroom} bytes of tailroom");
+            ThrowHelper.Netmap(NetmapError.ENOSPC, _subject, $"put of {n} bytes: only {Tailroom} bytes of tailroom");
         }
 
         var end = Offset + _slot.Len;
         _slot.Len = (ushort)(_slot.Len + n);
-        return _ring.Arena.GetBuffer(_slot.BufIdx).Slice(end, n);
+        return _arena.GetBuffer(_slot.BufIdx).Slice(end, n);
     }
 
     /// <summary>Removes <paramref name="n"/> bytes from the tail: len -= n. Fails (EINVAL) when the packet is shorter.</summary>
@@ -136,7 +160,7 @@ public readonly ref struct PacketView
     {
         if ((uint)n > _slot.Len)
         {
-            ThrowHelper.Netmap(NetmapError.EINVAL, _ring.Port.Name, $"take of {n} bytes from a {_slot.Len}-byte packet");
+            ThrowHelper.Netmap(NetmapError.EINVAL, _subject, $"take of {n} bytes from a {_slot.Len}-byte packet");
         }
 
         _slot.Len = (ushort)(_slot.Len - n);
@@ -144,7 +168,7 @@ public readonly ref struct PacketView
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowNoHeadroom(int n) =>
-        ThrowHelper.Netmap(NetmapError.ENOSPC, _ring.Port.Name,
+        ThrowHelper.Netmap(NetmapError.ENOSPC, _subject,
             n < 0 ? $"push of {n} bytes" : $"push of {n} bytes: only {Offset} bytes of headroom (open the port with offsets for more)");
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -152,9 +176,9 @@ public readonly ref struct PacketView
     {
         if ((uint)n > _slot.Len)
         {
-            ThrowHelper.Netmap(NetmapError.EINVAL, _ring.Port.Name, $"pop of {n} bytes from a {_slot.Len}-byte packet");
+            ThrowHelper.Netmap(NetmapError.EINVAL, _subject, $"pop of {n} bytes from a {_slot.Len}-byte packet");
         }
 
-        ThrowHelper.Netmap(NetmapError.ENOSPC, _ring.Port.Name, $"pop of {n} bytes would move the offset to {Offset + n}, past the max offset {_ring.MaxOffset}");
+        ThrowHelper.Netmap(NetmapError.ENOSPC, _subject, $"pop of {n} bytes would move the offset to {Offset + n}, past the max offset {_maxOffset}");
     }
 }
