@@ -235,6 +235,18 @@ public sealed unsafe class BufferArena : IDisposable
         }
     }
 
+    /// <summary>Returns the buffers of <paramref name="slots"/> (their <c>BufIdx</c>) under one lock.</summary>
+    public void FreeSlots(ReadOnlySpan<Rings.Slot> slots, ArenaOwner owner)
+    {
+        lock (_lock)
+        {
+            foreach (ref readonly var slot in slots)
+            {
+                FreeLocked(slot.BufIdx, owner);
+            }
+        }
+    }
+
     /// <summary>Moves a buffer from one owner to another (checked mode records it; otherwise free).</summary>
     public void Transfer(uint index, ArenaOwner from, ArenaOwner to)
     {

@@ -1,0 +1,74 @@
+using Netmap.Io.Ports;
+using Pipeline.Stages;
+
+namespace Pipeline.Config;
+
+/// <summary>
+/// A validated pipeline: what <see cref="PipelineLoader"/> makes of a YAML file, and what the runtime runs.
+/// Every name it references exists and every value is in range.
+/// </summary>
+public sealed record PipelineDefinition
+{
+    /// <summary>The pipeline's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The memory region and batching.</summary>
+    public MemoryDefinition Memory { get; init; } = new();
+
+    /// <summary>Ports, in file order.</summary>
+    public required IReadOnlyList<PortDefinition> Ports { get; init; }
+
+    /// <summary>Stages, in file order.</summary>
+    public required IReadOnlyList<StageDefinition> Stages { get; init; }
+
+    /// <summary>Every gate-to-input connection the <c>pipes:</c> lines make.</summary>
+    public required IReadOnlyList<EdgeDefinition> Edges { get; init; }
+
+    /// <summary>The file it came from, or <c>&lt;memory&gt;</c>.</summary>
+    public string File { get; init; } = SourceSpan.None.File;
+}
+
+/// <summary>The <c>memory:</c> section.</summary>
+public sealed record MemoryDefinition
+{
+    /// <summary>Buffers in the arena. <b>Default:</b> 16384.</summary>
+    public int Buffers { get; init; } = 16384;
+
+    /// <summary>Bytes per buffer. <b>Default:</b> 2048.</summary>
+    public int BufferSize { get; init; } = 2048;
+
+    /// <summary>Bytes kept free in front of every received packet for pushed headers. <b>Default:</b> 128.</summary>
+    public int Headroom { get; init; } = 128;
+
+    /// <summary>Packets per batch. <b>Default:</b> 256.</summary>
+    public int BatchSize { get; init; } = 256;
+
+    /// <summary>Batches in flight per pipe (the credit window). <b>Default:</b> 4.</summary>
+    public int Window { get; init; } = 4;
+}
+
+/// <summary>A port: a netmap-style name and its place in the file.</summary>
+public sealed record PortDefinition(string Name, PortSpec Spec, SourceSpan Where);
+
+/// <summary>A stage: its type, its bound options, its place in the file.</summary>
+public sealed record StageDefinition(string Name, StageDescriptor Descriptor, object? Options, SourceSpan Where);
+
+/// <summary>What kind of node an edge endpoint is.</summary>
+public enum NodeKind
+{
+    /// <summary>A port: its RX as a source, its TX as a sink.</summary>
+    Port,
+    /// <summary>A stage.</summary>
+    Stage,
+    /// <summary>The <c>drop</c> sink: packets end there, counted as discarded.</summary>
+    Drop,
+}
+
+/// <summary>A connection from one node's output gate to another node's input.</summary>
+/// <param name="From">The source node's name.</param>
+/// <param name="FromKind">Port or stage.</param>
+/// <param name="Gate">The output gate's name (<c>out</c> for ports).</param>
+/// <param name="To">The destination node's name (<c>drop</c> for the drop sink).</param>
+/// <param name="ToKind">Port, stage or drop.</param>
+/// <param name="Where">The <c>pipes:</c> line that made it.</param>
+public sealed record EdgeDefinition(string From, NodeKind FromKind, string Gate, string To, NodeKind ToKind, SourceSpan Where);
