@@ -4,7 +4,7 @@ using Pipeline.Stages;
 namespace Pipeline.Config;
 
 /// <summary>
-/// A validated pipeline: what <see cref="PipelineLoader"/> makes of a YAML file, and what the runtime runs.
+/// A validated pipeline: what <c>PipelineLoader</c> makes of a YAML file, and what the runtime runs.
 /// Every name it references exists and every value is in range.
 /// </summary>
 public sealed record PipelineDefinition
