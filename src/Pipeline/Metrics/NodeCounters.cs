@@ -1,0 +1,137 @@
+using Pipeline.Stages;
+
+namespace Pipeline.Metrics;
+
+/// <summary>What kind of node a set of counters belongs to.</summary>
+public enum NodeRole
+{
+    /// <summary>A port: "in" is what it received (RX), "out" what it transmitted (TX).</summary>
+    Port,
+    /// <summary>A stage: "in" is what it was given, "out" what it passed on through its gates.</summary>
+    Stage,
+}
+
+/// <summary>
+/// Live counters of one port or stage: packets and bytes in and out, drops by reason. Written by the node's
+/// actor once per batch, readable from any thread while the pipeline runs.
+/// </summary>
+public sealed class NodeCounters
+{
+    private readonly long[] _drops = new long[DropReasons.Count];
+    private long _inPackets;
+    private long _inBytes;
+    private long _outPackets;
+    private long _outBytes;
+    private long _faults;
+
+    /// <summary>Counters for node <paramref name="name"/>.</summary>
+    public NodeCounters(string name, NodeRole role)
+    {
+        Name = name;
+        Role = role;
+    }
+
+    /// <summary>The node's name in the pipeline.</summary>
+    public string Name { get; }
+
+    /// <summary>Port or stage.</summary>
+    public NodeRole Role { get; }
+
+    /// <summary>Packets in.</summary>
+    public long InPackets => Volatile.Read(ref _inPackets);
+
+    /// <summary>Bytes in.</summary>
+    public long InBytes => Volatile.Read(ref _inBytes);
+
+    /// <summary>Packets out.</summary>
+    public long OutPackets => Volatile.Read(ref _outPackets);
+
+    /// <summary>Bytes out.</summary>
+    public long OutBytes => Volatile.Read(ref _outBytes);
+
+    /// <summary>Times the stage threw and was restarted.</summary>
+    public long Faults => Volatile.Read(ref _faults);
+
+    /// <summary>Packets dropped for <paramref name="reason"/>.</summary>
+    public long Drops(DropReason reason) => Volatile.Read(ref _drops[(int)reason]);
+
+    /// <summary>All drops.</summary>
+    public long TotalDrops
+    {
+        get
+        {
+            long total = 0;
+            for (var i = 0; i < _drops.Length; i++)
+            {
+                total += Volatile.Read(ref _drops[i]);
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>A consistent-enough copy for printing.</summary>
+    public NodeCountersSnapshot Snapshot()
+    {
+        var drops = new Dictionary<DropReason, long>();
+        for (var i = 0; i < _drops.Length; i++)
+        {
+            var n = Volatile.Read(ref _drops[i]);
+            if (n != 0)
+            {
+                drops[(DropReason)i] = n;
+            }
+        }
+
+        return new NodeCountersSnapshot(Name, Role, InPackets, InBytes, OutPackets, OutBytes, drops, Faults);
+    }
+
+    internal void AddIn(long packets, long bytes)
+    {
+        Interlocked.Add(ref _inPackets, packets);
+        Interlocked.Add(ref _inBytes, bytes);
+    }
+
+    internal void AddOut(long packets, long bytes)
+    {
+        Interlocked.Add(ref _outPackets, packets);
+        Interlocked.Add(ref _outBytes, bytes);
+    }
+
+    internal void AddDrops(DropReason reason, long packets)
+    {
+        if (packets != 0)
+        {
+            Interlocked.Add(ref _drops[(int)reason], packets);
+        }
+    }
+
+    internal void AddFault() => Interlocked.Increment(ref _faults);
+}
+
+/// <summary>A copy of a node's counters.</summary>
+public sealed record NodeCountersSnapshot(
+    string Name,
+    NodeRole Role,
+    long InPackets,
+    long InBytes,
+    long OutPackets,
+    long OutBytes,
+    IReadOnlyDictionary<DropReason, long> Drops,
+    long Faults)
+{
+    /// <summary>All drops.</summary>
+    public long TotalDrops
+    {
+        get
+        {
+            long total = 0;
+            foreach (var n in Drops.Values)
+            {
+                total += n;
+            }
+
+            return total;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using Akka.Actor;
+using Pipeline.Config;
+using Pipeline.Metrics;
+using Pipeline.Runtime.Messages;
+
+namespace Pipeline.Runtime;
+
+/// <summary>
+/// A node's runtime state that outlives its actor: wiring, credits, queued batches, counters. A stage's
+/// actor is restarted after a fault with a fresh stage instance; this stays.
+/// </summary>
+/// <remarks>Thread: touched by the node's actor only, except the counters (read anywhere).</remarks>
+internal class NodeState
+{
+    protected NodeState(string name, NodeCounters counters, BatchPool pool, RuntimeSettings settings)
+    {
+        Name = name;
+        Counters = counters;
+        Pool = pool;
+        Settings = settings;
+    }
+
+    public string Name { get; }
+
+    public NodeCounters Counters { get; }
+
+    public BatchPool Pool { get; }
+
+    public RuntimeSettings Settings { get; }
+
+    public IActorRef Self { get; set; } = ActorRefs.Nobody;
+
+    /// <summary>Output gates by gate index.</summary>
+    public OutputGate[] Outputs { get; set; } = [];
+
+    /// <summary>For each input edge, the node that sends on it (credits go back there).</summary>
+    public Dictionary<int, IActorRef> Upstream { get; } = [];
+
+    /// <summary>True when every connected pipe of this node has at least one credit.</summary>
+    public bool AllOutputsHaveCredit
+    {
+        get
+        {
+            foreach (var gate in Outputs)
+            {
+                if (gate.IsPipe && gate.Credits <= 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    public void AddCredit(Credit credit)
+    {
+        foreach (var gate in Outputs)
+        {
+            if (gate.Edge == credit.Edge)
+            {
+                gate.Credits += credit.Count;
+                return;
+            }
+        }
+    }
+
+    public void ReturnCredit(int edge, IActorRef self)
+    {
+        if (Upstream.TryGetValue(edge, out var upstream))
+        {
+            upstream.Tell(new Credit(edge, 1), self);
+        }
+    }
+
+    /// <summary>Frees a batch's packets as drops for <paramref name="reason"/> and returns it to the pool.</summary>
+    public void DropBatch(PacketBatch batch, Stages.DropReason reason)
+    {
+        var (packets, _) = BatchStats.Measure(batch.Slots);
+        Counters.AddDrops(reason, packets);
+        Pool.Return(batch);
+    }
+}
+
+/// <summary>Settings every node reads.</summary>
+internal sealed record RuntimeSettings(int Window, int BatchSize, int Headroom, TimeSpan PollInterval, bool Checked);
+
+/// <summary>Runtime state of a stage node.</summary>
+internal sealed class StageNode : NodeState
+{
+    public StageNode(StageDefinition definition, NodeCounters counters, BatchPool pool, RuntimeSettings settings)
+        : base(definition.Name, counters, pool, settings)
+    {
+        Definition = definition;
+    }
+
+    public StageDefinition Definition { get; }
+
+    /// <summary>Batches received and not yet processed (their outputs had no credit).</summary>
+    public Queue<Deliver> Pending { get; } = new();
+
+    /// <summary>The batch the stage is processing (the one it held if it throws).</summary>
+    public Deliver? InFlight { get; set; }
+}
+
+/// <summary>Runtime state of a port node.</summary>
+internal sealed class PortNode : NodeState
+{
+    public PortNode(PortDefinition definition, ushort index, Netmap.Io.Ports.PortHandle handle, NodeCounters counters, BatchPool pool, RuntimeSettings settings)
+        : base(definition.Name, counters, pool, settings)
+    {
+        Definition = definition;
+        Index = index;
+        Handle = handle;
+    }
+
+    public PortDefinition Definition { get; }
+
+    /// <summary>The port's index in the pipeline (written into each received packet's metadata).</summary>
+    public ushort Index { get; }
+
+    public Netmap.Io.Ports.PortHandle Handle { get; }
+
+    /// <summary>True while the source side reads its RX rings.</summary>
+    public bool Reading { get; set; } = true;
+
+    /// <summary>Batches waiting for room in the TX ring; the first may be partly placed.</summary>
+    public Queue<Deliver> TxQueue { get; } = new();
+
+    /// <summary>Packets of the first queued batch already placed in the TX ring.</summary>
+    public int TxPosition { get; set; }
+
+    /// <summary>Packets whose data was moved to make headroom (the sender gave too little).</summary>
+    public long HeadroomCopies { get; set; }
+}

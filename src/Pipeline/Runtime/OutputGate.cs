@@ -1,0 +1,44 @@
+using Akka.Actor;
+using Pipeline.Runtime.Messages;
+
+namespace Pipeline.Runtime;
+
+/// <summary>
+/// One output gate of a node and the pipe it feeds: the downstream actor, the edge id, and the credits
+/// left in the pipe's window. Lives in the node's state, so it survives a restart of the node's actor.
+/// </summary>
+/// <remarks>Thread: touched only by the owning node's actor.</remarks>
+internal sealed class OutputGate
+{
+    public OutputGate(string owner, string gate)
+    {
+        Owner = owner;
+        Gate = gate;
+    }
+
+    public string Owner { get; }
+
+    public string Gate { get; }
+
+    public int Edge { get; set; } = -1;
+
+    public IActorRef? Target { get; set; }
+
+    public string TargetName { get; set; } = string.Empty;
+
+    /// <summary>Packets sent here end at the pipeline's <c>drop</c> sink.</summary>
+    public bool ToDrop { get; set; }
+
+    /// <summary>Batches this gate may still send before the downstream returns credit.</summary>
+    public int Credits { get; set; }
+
+    public bool IsPipe => Target is not null;
+
+    /// <summary>Hands <paramref name="batch"/> to the downstream node. The caller must not touch it afterwards.</summary>
+    public void Send(PacketBatch batch, IActorRef self)
+    {
+        Credits--;
+        batch.TransferTo(Target, TargetName, $"{Owner}.{Gate}");
+        Target!.Tell(new Deliver(batch, Edge), self);
+    }
+}

@@ -1,0 +1,124 @@
+using Netmap.Io.Rings;
+using Pipeline.Stages;
+
+namespace Pipeline.Runtime;
+
+internal sealed partial class PortActor
+{
+    /// <summary>Drains up to one batch from the RX rings; true when the batch filled (there may be more).</summary>
+    private bool ReadRx()
+    {
+        var gate = _node.Outputs[0];
+        if (gate.IsPipe && gate.Credits <= 0)
+        {
+            return false; // no credit: the packets wait in the ring; a Credit brings us back
+        }
+
+        var handle = _node.Handle;
+        handle.RxSync();
+        var arena = handle.Arena;
+        var portOwner = handle.Port.Owner;
+        var poolOwner = _node.Pool.Owner;
+        var headroom = _node.Settings.Headroom;
+        PacketBatch? batch = null;
+        var meta = new PacketMeta { InputPort = _node.Index };
+        foreach (var ring in handle.RxRings)
+        {
+            var room = (batch?.Capacity ?? _node.Pool.Capacity) - (batch?.Count ?? 0);
+            var available = (int)Math.Min(ring.Space, (uint)room);
+            if (available == 0)
+            {
+                continue;
+            }
+
+            var fresh = arena.AllocBatch(portOwner, _fresh.AsSpan(0, available));
+            var used = 0;
+            var k = ring.Head;
+            while (used < fresh)
+            {
+                // A multi-slot packet moves whole or not at all.
+                var end = k;
+                var fragments = 1;
+                while ((ring[end].Flags & SlotFlags.MoreFrag) != 0 && ring.Next(end) != ring.Tail)
+                {
+                    end = ring.Next(end);
+                    fragments++;
+                }
+
+                if (used + fragments > fresh)
+                {
+                    break;
+                }
+
+                batch ??= _node.Pool.Rent(Self, _node.Name);
+                for (var f = 0; f < fragments; f++)
+                {
+                    ref var slot = ref ring[k];
+                    var taken = new Slot
+                    {
+                        BufIdx = slot.BufIdx,
+                        Len = slot.Len,
+                        Flags = KeepFlags(slot.Flags),
+                        Offset = (ulong)ring.ReadOffset(in slot),
+                    };
+                    if (f == 0 && (int)taken.Offset < headroom)
+                    {
+                        MakeHeadroom(ref taken, arena.BufferSize, headroom, arena.GetBuffer(taken.BufIdx));
+                    }
+
+                    arena.Transfer(taken.BufIdx, portOwner, poolOwner);
+                    batch.Add(in taken, in meta);
+                    slot.BufIdx = _fresh[used++];
+                    slot.Len = 0;
+                    slot.Flags = SlotFlags.BufChanged;
+                    ring.SetOffset(ref slot, (ulong)headroom);
+                    k = ring.Next(k);
+                }
+            }
+
+            if (used < fresh)
+            {
+                arena.FreeBatch(_fresh.AsSpan(used, fresh - used), portOwner);
+            }
+
+            ring.Head = ring.Cur = k;
+        }
+
+        if (batch is null)
+        {
+            return false;
+        }
+
+        handle.RxSync(); // release the slots now: a pipe's sender gets its (fresh) buffers back sooner
+        var (packets, bytes) = BatchStats.Measure(batch.Slots);
+        _node.Counters.AddIn(packets, bytes);
+        var full = batch.IsFull;
+        if (gate.IsPipe)
+        {
+            gate.Send(batch, Self);
+        }
+        else
+        {
+            _node.DropBatch(batch, DropReason.Discarded);
+        }
+
+        return full;
+    }
+
+    /// <summary>
+    /// The sender left less headroom than the pipeline promises stages: move the packet up inside its
+    /// buffer (the one copy on this path, counted), or leave it when it would not fit.
+    /// </summary>
+    private void MakeHeadroom(ref Slot slot, int bufferSize, int headroom, Span<byte> buffer)
+    {
+        var offset = (int)slot.Offset;
+        if (headroom + slot.Len > bufferSize || (slot.Flags & SlotFlags.MoreFrag) != 0)
+        {
+            return;
+        }
+
+        buffer.Slice(offset, slot.Len).CopyTo(buffer[headroom..]);
+        slot.Offset = (ulong)headroom;
+        _node.HeadroomCopies++;
+    }
+}

@@ -1,0 +1,75 @@
+using Netmap.Io.Rings;
+
+namespace Pipeline.Runtime;
+
+internal sealed partial class PortActor
+{
+    /// <summary>Places queued batches into the TX ring as far as it has room, then syncs.</summary>
+    private void FlushTx()
+    {
+        var handle = _node.Handle;
+        var ring = handle.TxRing;
+        var arena = handle.Arena;
+        var portOwner = handle.Port.Owner;
+        var poolOwner = _node.Pool.Owner;
+        while (_node.TxQueue.TryPeek(out var deliver))
+        {
+            var batch = deliver.Batch;
+            var slots = batch.Slots;
+            var position = _node.TxPosition;
+            if (ring.Space < (uint)(slots.Length - position))
+            {
+                ring.TxSync(); // reclaim completed slots
+            }
+
+            var head = ring.Head;
+            var space = (int)ring.Space;
+            var old = 0;
+            while (position < slots.Length)
+            {
+                var end = BatchStats.PacketEnd(slots, position);
+                if (end - position > space)
+                {
+                    break;
+                }
+
+                for (var i = position; i < end; i++)
+                {
+                    ref var slot = ref ring[head];
+                    _old[old++] = slot.BufIdx;
+                    ref readonly var packet = ref slots[i];
+                    arena.Transfer(packet.BufIdx, poolOwner, portOwner);
+                    slot.BufIdx = packet.BufIdx;
+                    slot.Len = packet.Len;
+                    slot.Flags = (packet.Flags & SlotFlags.MoreFrag) | SlotFlags.BufChanged;
+                    ring.SetOffset(ref slot, packet.Offset);
+                    head = ring.Next(head);
+                }
+
+                space -= end - position;
+                position = end;
+            }
+
+            arena.FreeBatch(_old.AsSpan(0, old), portOwner);
+            ring.Head = ring.Cur = head;
+            if (old > 0)
+            {
+                ring.TxSync();
+            }
+
+            if (position < slots.Length)
+            {
+                _node.TxPosition = position;
+                return; // the ring is full: the rest waits, and so does the upstream's credit
+            }
+
+            var (packets, bytes) = BatchStats.Measure(slots);
+            _node.Counters.AddOut(packets, bytes);
+            _node.TxPosition = 0;
+            _node.TxQueue.Dequeue();
+            batch.SetCount(0);
+            _node.Pool.Return(batch);
+            _node.ReturnCredit(deliver.Edge, Self);
+        }
+    }
+}
