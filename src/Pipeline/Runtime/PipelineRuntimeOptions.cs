@@ -1,0 +1,24 @@
+using Netmap.Io;
+using Pipeline.Stages;
+
+namespace Pipeline.Runtime;
+
+/// <summary>How a pipeline runs, beyond its definition.</summary>
+public sealed record PipelineRuntimeOptions
+{
+    /// <summary>
+    /// The netmap domain to open the ports in (share one with other code to reach the pipeline through pipes).
+    /// Null creates one from the definition's <c>memory:</c> section, owned and disposed by the runtime.
+    /// <b>Default:</b> null.
+    /// </summary>
+    public NetmapDomain? Domain { get; init; }
+
+    /// <summary>Checked mode: batch ownership and (for a domain the runtime creates) buffer ownership are checked. <b>Default:</b> false.</summary>
+    public bool Checked { get; init; }
+
+    /// <summary>How long an idle port waits before looking at its rings again. <b>Default:</b> 1 ms.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>The stage types for in-memory definitions (files name theirs at load time). <b>Default:</b> null.</summary>
+    public StageRegistry? Registry { get; init; }
+}
