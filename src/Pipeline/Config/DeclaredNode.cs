@@ -6,7 +6,7 @@ namespace Pipeline.Config;
 /// A port or stage name declared in the file, kept even when its spec or type is bad so that pipes naming
 /// it do not add "no port or stage named" errors on top.
 /// </summary>
-internal sealed class DeclaredNode(string name, NodeKind kind, SourceSpan where, StageDescriptor? descriptor)
+internal sealed class DeclaredNode(string name, NodeKind kind, SourceSpan where)
 {
     public string Name { get; } = name;
 
@@ -16,7 +16,7 @@ internal sealed class DeclaredNode(string name, NodeKind kind, SourceSpan where,
     public SourceSpan Where { get; } = where;
 
     /// <summary>The stage's type; null for ports and for stages whose type is unknown (their gates are not checked).</summary>
-    public StageDescriptor? Descriptor { get; } = descriptor;
+    public StageDescriptor? Descriptor { get; set; }
 
     /// <summary>A pipe sends packets to it (stages must have an input).</summary>
     public bool HasInput { get; set; }

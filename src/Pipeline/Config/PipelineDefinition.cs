@@ -48,7 +48,20 @@ public sealed record MemoryDefinition
 }
 
 /// <summary>A port: a netmap-style name and its place in the file.</summary>
-public sealed record PortDefinition(string Name, PortSpec Spec, SourceSpan Where);
+public sealed record PortDefinition(string Name, PortSpec Spec, SourceSpan Where)
+{
+    /// <summary>What the port does with received packets while its pipe has no credit. <b>Default:</b> wait.</summary>
+    public PortOverflow Overflow { get; init; } = PortOverflow.Wait;
+}
+
+/// <summary>What a source port does when the pipeline cannot take more.</summary>
+public enum PortOverflow
+{
+    /// <summary>Leave the packets in the RX ring: the sender (a pipe's peer, a file reader) waits. Nothing is lost.</summary>
+    Wait,
+    /// <summary>Release them from the ring and count them as overflow drops at the port, as a NIC's full ring does.</summary>
+    Drop,
+}
 
 /// <summary>A stage: its type, its bound options, its place in the file.</summary>
 public sealed record StageDefinition(string Name, StageDescriptor Descriptor, object? Options, SourceSpan Where);

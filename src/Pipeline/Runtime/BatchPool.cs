@@ -16,6 +16,7 @@ public sealed class BatchPool
     private readonly Lock _lock = new();
     private PacketBatch[] _free;
     private int _freeCount;
+    private int _freeStart; // checked mode hands batches out FIFO, so a stale reference rarely meets its batch again
     private int _created;
 
     /// <summary>A pool over <paramref name="arena"/> of batches of <paramref name="capacity"/> packets.</summary>
@@ -64,8 +65,16 @@ public sealed class BatchPool
         PacketBatch batch;
         lock (_lock)
         {
-            if (_freeCount > 0)
+            if (_freeCount > 0 && Checked)
             {
+                batch = _free[_freeStart];
+                _free[_freeStart] = null!;
+                _freeStart = (_freeStart + 1) % _free.Length;
+                _freeCount--;
+            }
+            else if (_freeCount > 0)
+            {
+                // LIFO: the batch returned last is the one most likely still in cache.
                 batch = _free[--_freeCount];
                 _free[_freeCount] = null!;
             }
@@ -94,10 +103,19 @@ public sealed class BatchPool
         {
             if (_freeCount == _free.Length)
             {
-                Array.Resize(ref _free, _free.Length * 2);
+                // Unroll the FIFO window into a bigger array.
+                var bigger = new PacketBatch[_free.Length * 2];
+                for (var i = 0; i < _freeCount; i++)
+                {
+                    bigger[i] = _free[(_freeStart + i) % _free.Length];
+                }
+
+                _free = bigger;
+                _freeStart = 0;
             }
 
-            _free[_freeCount++] = batch;
+            _free[(_freeStart + _freeCount) % _free.Length] = batch;
+            _freeCount++;
         }
 
         return dropped;

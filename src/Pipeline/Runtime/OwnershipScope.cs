@@ -9,14 +9,20 @@ internal static class OwnershipScope
     [ThreadStatic]
     private static object? t_current;
 
+    [ThreadStatic]
+    private static string? t_name;
+
     public static object? Current => t_current;
 
-    public static object? Enter(object owner)
+    public static string CurrentName => t_name ?? "?";
+
+    public static (object? Owner, string? Name) Enter(object owner, string name)
     {
-        var previous = t_current;
+        var previous = (t_current, t_name);
         t_current = owner;
+        t_name = name;
         return previous;
     }
 
-    public static void Exit(object? previous) => t_current = previous;
+    public static void Exit((object? Owner, string? Name) previous) => (t_current, t_name) = previous;
 }

@@ -54,9 +54,9 @@ public sealed class PacketBatch : INoSerializationVerificationNeeded
     /// <summary>Opens the packets for reading and rewriting; valid until the batch changes owner.</summary>
     public BatchView Open()
     {
-        if (Pool.Checked && _holder is not null && OwnershipScope.Current is { } current && !ReferenceEquals(current, _holder))
+        if (Pool.Checked && _holder is not null && OwnershipScope.Current is { } current && !Equals(current, _holder))
         {
-            ThrowNotHolder(current);
+            ThrowNotHolder();
         }
 
         return new BatchView(this, Generation);
@@ -96,7 +96,7 @@ public sealed class PacketBatch : INoSerializationVerificationNeeded
     /// <summary>Throws unless <paramref name="holder"/> holds the batch (checked mode).</summary>
     internal void Claim(object holder, string holderName)
     {
-        if (Pool.Checked && !ReferenceEquals(_holder, holder))
+        if (Pool.Checked && !Equals(_holder, holder))
         {
             throw new OwnershipException($"batch #{RuntimeHelpers.GetHashCode(this):x} arrived at '{holderName}' but is held by '{_holderName}' (it left by gate '{_lastGate ?? "-"}')");
         }
@@ -108,15 +108,7 @@ public sealed class PacketBatch : INoSerializationVerificationNeeded
             $"batch #{RuntimeHelpers.GetHashCode(this):x} was used after it changed owner: the view is of generation {generation}, the batch is at {Generation}, now held by '{_holderName}' (it left by gate '{_lastGate ?? "-"}')");
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ThrowNotHolder(object current) =>
+    private void ThrowNotHolder() =>
         throw new OwnershipException(
-            $"batch #{RuntimeHelpers.GetHashCode(this):x} opened by '{NameOf(current)}' but it is held by '{_holderName}' (it left by gate '{_lastGate ?? "-"}'): a batch is not yours after you send it");
-
-    private static string NameOf(object o) => o is IOwnerName named ? named.OwnerName : o.GetType().Name;
-}
-
-/// <summary>Something that can hold a batch, with a name for error messages.</summary>
-internal interface IOwnerName
-{
-    string OwnerName { get; }
+            $"batch #{RuntimeHelpers.GetHashCode(this):x} opened by '{OwnershipScope.CurrentName}' but it is held by '{_holderName}' (it left by gate '{_lastGate ?? "-"}'): a batch is not yours after you send it");
 }

@@ -11,6 +11,11 @@ internal sealed partial class PortActor
         var gate = _node.Outputs[0];
         if (gate.IsPipe && gate.Credits <= 0)
         {
+            if (_node.Definition.Overflow == Config.PortOverflow.Drop)
+            {
+                DropOverflow();
+            }
+
             return false; // no credit: the packets wait in the ring; a Credit brings us back
         }
 
@@ -103,6 +108,29 @@ internal sealed partial class PortActor
         }
 
         return full;
+    }
+
+    /// <summary>The pipeline cannot take more: release what is in the RX rings, counted as overflow drops.</summary>
+    private void DropOverflow()
+    {
+        var handle = _node.Handle;
+        handle.RxSync();
+        long dropped = 0;
+        foreach (var ring in handle.RxRings)
+        {
+            for (var k = ring.Head; k != ring.Tail; k = ring.Next(k))
+            {
+                if ((ring[k].Flags & SlotFlags.MoreFrag) == 0)
+                {
+                    dropped++;
+                }
+            }
+
+            ring.Head = ring.Cur = ring.Tail;
+        }
+
+        handle.RxSync();
+        _node.Counters.AddDrops(DropReason.Overflow, dropped);
     }
 
     /// <summary>

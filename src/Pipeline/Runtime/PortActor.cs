@@ -16,7 +16,7 @@ namespace Pipeline.Runtime;
 /// Ownership: a buffer taken from an RX slot moves from the port's arena owner to the batch pool's; a
 /// buffer placed in a TX slot moves back. Thread: the port's rings are touched only by this actor.
 /// </remarks>
-internal sealed partial class PortActor : UntypedActor, IOwnerName, IWithTimers
+internal sealed partial class PortActor : UntypedActor, IWithTimers
 {
     private readonly PortNode _node;
     private readonly uint[] _fresh;
@@ -28,8 +28,6 @@ internal sealed partial class PortActor : UntypedActor, IOwnerName, IWithTimers
         _fresh = new uint[node.Pool.Capacity];
         _old = new uint[node.Pool.Capacity];
     }
-
-    public string OwnerName => _node.Name;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -84,7 +82,8 @@ internal sealed partial class PortActor : UntypedActor, IOwnerName, IWithTimers
         {
             Self.Tell(Poll.Instance); // a full batch: there may be more right away
         }
-        else if (!Timers.IsTimerActive(PollTimer) && (_node.TxQueue.Count > 0 || (IsSource && _node.Reading && _node.AllOutputsHaveCredit)))
+        else if (!Timers.IsTimerActive(PollTimer)
+            && (_node.TxQueue.Count > 0 || (IsSource && _node.Reading && (_node.AllOutputsHaveCredit || _node.Definition.Overflow == Config.PortOverflow.Drop))))
         {
             // Nothing to do now: look again later (the rings have no notification to wake us).
             Timers.StartSingleTimer(PollTimer, Poll.Instance, _node.Settings.PollInterval);

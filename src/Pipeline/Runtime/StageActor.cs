@@ -15,7 +15,7 @@ namespace Pipeline.Runtime;
 /// its credit, and the supervisor restarts the actor with a fresh stage instance; queue, credits and
 /// counters live in <see cref="StageNode"/> and survive.
 /// </remarks>
-internal sealed class StageActor : UntypedActor, IOwnerName
+internal sealed class StageActor : UntypedActor
 {
     private readonly StageNode _node;
     private readonly IPacketStage _stage;
@@ -31,8 +31,6 @@ internal sealed class StageActor : UntypedActor, IOwnerName
         _scatter = new PacketBatch?[node.Outputs.Length];
         _freed = new uint[node.Pool.Capacity];
     }
-
-    public string OwnerName => _node.Name;
 
     protected override void OnReceive(object message)
     {
@@ -103,7 +101,7 @@ internal sealed class StageActor : UntypedActor, IOwnerName
         var (packets, bytes) = BatchStats.Measure(batch.Slots);
         _node.Counters.AddIn(packets, bytes);
         _context.Reset(batch.Count);
-        var previous = OwnershipScope.Enter(Self);
+        var previous = OwnershipScope.Enter(Self, _node.Name);
         try
         {
             _stage.OnBatch(batch, _context);

@@ -1,0 +1,367 @@
+using System.Globalization;
+using Netmap.Io.Ports;
+using Pipeline.Stages;
+using YamlDotNet.RepresentationModel;
+
+namespace Pipeline.Config;
+
+/// <summary>
+/// Reads one pipeline document section by section (plugins before stages, ports and stages before pipes,
+/// whatever their order in the file), reporting every problem to the diagnostics and carrying on.
+/// </summary>
+internal sealed class PipelineReader
+{
+    private static readonly string[] TopLevelKeys = ["name", "memory", "plugins", "ports", "stages", "pipes"];
+    private static readonly string[] MemoryKeys = ["buffers", "buffer-size", "headroom", "batch-size", "window"];
+
+    // The keys a port mapping may have: extend here when ports grow options.
+    private static readonly string[] PortKeys = ["spec"];
+
+    private readonly ConfigDiagnostics _diagnostics;
+    private readonly string _baseDirectory;
+    private readonly IPluginResolver? _plugins;
+    private readonly Dictionary<string, DeclaredNode> _nodes = new(StringComparer.Ordinal);
+    private readonly List<DeclaredNode> _declared = [];
+    private StageRegistry _registry;
+
+    public PipelineReader(ConfigDiagnostics diagnostics, StageRegistry registry, string baseDirectory, IPluginResolver? plugins)
+    {
+        _diagnostics = diagnostics;
+        _registry = registry;
+        _baseDirectory = baseDirectory;
+        _plugins = plugins;
+    }
+
+    private readonly record struct Entry(YamlScalarNode Key, YamlNode Value);
+
+    /// <summary><c>unknown key 'x' (expected one of: a, b)</c>.</summary>
+    public static string UnknownKey(string key, IEnumerable<string> expected) =>
+        $"unknown key '{key}' (expected one of: {string.Join(", ", expected)})";
+
+    /// <summary>The definition, or null when the document has errors (all of them reported).</summary>
+    public PipelineDefinition? Read(YamlNode root)
+    {
+        if (root is not YamlMappingNode document)
+        {
+            _diagnostics.Add(root, $"a pipeline file is a mapping with the keys {string.Join(", ", TopLevelKeys)}: found {ConfigDiagnostics.Describe(root)}");
+            return null;
+        }
+
+        var sections = ReadKeys(document, TopLevelKeys);
+        var name = ReadName(document, sections);
+        var memory = sections.TryGetValue("memory", out var memorySection) ? ReadMemory(memorySection) : new MemoryDefinition();
+        if (sections.TryGetValue("plugins", out var pluginsSection))
+        {
+            ReadPlugins(pluginsSection);
+        }
+
+        var ports = sections.TryGetValue("ports", out var portsSection) ? ReadPorts(portsSection) : [];
+        var stages = sections.TryGetValue("stages", out var stagesSection) ? ReadStages(stagesSection) : [];
+        var pipes = new PipeParser(_diagnostics, _nodes);
+        if (sections.TryGetValue("pipes", out var pipesSection))
+        {
+            ReadPipes(pipesSection, pipes);
+        }
+
+        GraphValidator.Check(_diagnostics, _declared, pipes.Edges);
+        if (_diagnostics.Count > 0 || name is null)
+        {
+            return null;
+        }
+
+        return new PipelineDefinition
+        {
+            Name = name,
+            Memory = memory,
+            Ports = ports,
+            Stages = stages,
+            Edges = pipes.Edges,
+            File = _diagnostics.File,
+        };
+    }
+
+    private string? ReadName(YamlMappingNode document, Dictionary<string, Entry> sections)
+    {
+        if (!sections.TryGetValue("name", out var entry))
+        {
+            _diagnostics.Add(document, "missing required key 'name'");
+            return null;
+        }
+
+        if (entry.Value is not YamlScalarNode { Value: { } name } || ConfigDiagnostics.IsEmpty(entry.Value))
+        {
+            _diagnostics.Add(ConfigDiagnostics.IsEmpty(entry.Value) ? entry.Key : entry.Value, $"'name' must be a string, found {ConfigDiagnostics.Describe(entry.Value)}");
+            return null;
+        }
+
+        return name;
+    }
+
+    private MemoryDefinition ReadMemory(Entry section)
+    {
+        var defaults = new MemoryDefinition();
+        if (ConfigDiagnostics.IsEmpty(section.Value))
+        {
+            return defaults;
+        }
+
+        if (section.Value is not YamlMappingNode mapping)
+        {
+            _diagnostics.Add(section.Value, $"'memory' must be a mapping, found {ConfigDiagnostics.Describe(section.Value)}");
+            return defaults;
+        }
+
+        var keys = ReadKeys(mapping, MemoryKeys);
+        var bufferSize = ReadInt(keys, "buffer-size", 64, 65535, defaults.BufferSize, out var bufferSizeOk);
+        var headroomLimit = bufferSizeOk ? $" (buffer-size - 64)" : string.Empty;
+        return new MemoryDefinition
+        {
+            Buffers = ReadInt(keys, "buffers", 3, 16777216, defaults.Buffers, out _),
+            BufferSize = bufferSize,
+            Headroom = ReadInt(keys, "headroom", 0, (bufferSizeOk ? bufferSize : 65535) - 64, defaults.Headroom, out _, headroomLimit),
+            BatchSize = ReadInt(keys, "batch-size", 1, 4096, defaults.BatchSize, out _),
+            Window = ReadInt(keys, "window", 1, 1024, defaults.Window, out _),
+        };
+    }
+
+    private int ReadInt(Dictionary<string, Entry> keys, string key, int min, int max, int fallback, out bool ok, string limitNote = "")
+    {
+        ok = true;
+        if (!keys.TryGetValue(key, out var entry))
+        {
+            return fallback;
+        }
+
+        if (entry.Value is YamlScalarNode { Value: { } text } && int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        ok = false;
+        var at = ConfigDiagnostics.IsEmpty(entry.Value) ? (YamlNode)entry.Key : entry.Value;
+        _diagnostics.Add(at, $"'{key}' must be an integer from {min} to {max}{limitNote}, found {ConfigDiagnostics.Describe(entry.Value)}");
+        return fallback;
+    }
+
+    private void ReadPlugins(Entry section)
+    {
+        if (ConfigDiagnostics.IsEmpty(section.Value))
+        {
+            return;
+        }
+
+        if (section.Value is not YamlSequenceNode list)
+        {
+            _diagnostics.Add(section.Value, $"'plugins' must be a list of assembly paths, found {ConfigDiagnostics.Describe(section.Value)}");
+            return;
+        }
+
+        if (list.Children.Count == 0)
+        {
+            return;
+        }
+
+        if (_plugins is null)
+        {
+            _diagnostics.Add(section.Key, "plugins need a plugin loader");
+            return;
+        }
+
+        // The pipeline's plugins go into its own copy: the host's registry stays as it was.
+        _registry = _registry.Clone();
+        foreach (var item in list.Children)
+        {
+            if (item is not YamlScalarNode { Value: { Length: > 0 } path })
+            {
+                _diagnostics.Add(item, $"a plugin must be an assembly path, found {ConfigDiagnostics.Describe(item)}");
+                continue;
+            }
+
+            if (!_plugins.TryLoad(Path.GetFullPath(path, _baseDirectory), _registry, out var error))
+            {
+                _diagnostics.Add(item, error ?? $"cannot load plugin '{path}'");
+            }
+        }
+    }
+
+    private List<PortDefinition> ReadPorts(Entry section)
+    {
+        var ports = new List<PortDefinition>();
+        foreach (var (key, value, name) in ReadNamed(section, "port"))
+        {
+            if (value is not YamlMappingNode mapping)
+            {
+                _diagnostics.Add(value, $"port '{name}' must be a mapping like {{ spec: \"netmap:eth0\" }}, found {ConfigDiagnostics.Describe(value)}");
+                continue;
+            }
+
+            var keys = ReadKeys(mapping, PortKeys);
+            if (!keys.TryGetValue("spec", out var spec))
+            {
+                _diagnostics.Add(key, $"port '{name}' needs a 'spec'");
+                continue;
+            }
+
+            if (spec.Value is not YamlScalarNode { Value: { Length: > 0 } text } scalar)
+            {
+                _diagnostics.Add(ConfigDiagnostics.IsEmpty(spec.Value) ? spec.Key : spec.Value, $"'spec' must be a port spec string, found {ConfigDiagnostics.Describe(spec.Value)}");
+                continue;
+            }
+
+            if (PortSpecParser.TryParse(text, out var parsed, out var error))
+            {
+                ports.Add(new PortDefinition(name, parsed, _diagnostics.At(key)));
+            }
+            else
+            {
+                _diagnostics.Add(_diagnostics.At(scalar, error.Position), $"invalid port spec '{text}': {error.Reason}");
+            }
+        }
+
+        return ports;
+    }
+
+    private List<StageDefinition> ReadStages(Entry section)
+    {
+        var stages = new List<StageDefinition>();
+        var binder = new OptionsBinder(_diagnostics);
+        foreach (var (key, value, name) in ReadNamed(section, "stage"))
+        {
+            if (value is not YamlMappingNode mapping)
+            {
+                _diagnostics.Add(value, $"stage '{name}' must be a mapping like {{ type: counter }}, found {ConfigDiagnostics.Describe(value)}");
+                continue;
+            }
+
+            var typeEntry = mapping.Children.FirstOrDefault(e => e.Key is YamlScalarNode { Value: "type" });
+            if (typeEntry.Key is null)
+            {
+                _diagnostics.Add(key, $"stage '{name}' needs a 'type'");
+                continue;
+            }
+
+            if (typeEntry.Value is not YamlScalarNode { Value: { Length: > 0 } type })
+            {
+                _diagnostics.Add(ConfigDiagnostics.IsEmpty(typeEntry.Value) ? typeEntry.Key : typeEntry.Value, $"'type' must be a stage type name, found {ConfigDiagnostics.Describe(typeEntry.Value)}");
+                continue;
+            }
+
+            if (!_registry.TryGet(type, out var descriptor))
+            {
+                var known = _registry.All.Select(d => d.Name).Order(StringComparer.Ordinal).ToList();
+                _diagnostics.Add(typeEntry.Value, known.Count == 0
+                    ? $"unknown stage type '{type}' (no stage types are registered)"
+                    : $"unknown stage type '{type}' (known types: {string.Join(", ", known)})");
+                continue;
+            }
+
+            _nodes[name].Descriptor = descriptor;
+            if (binder.TryBind(descriptor, key, mapping, out var options))
+            {
+                stages.Add(new StageDefinition(name, descriptor, options, _diagnostics.At(key)));
+            }
+        }
+
+        return stages;
+    }
+
+    private void ReadPipes(Entry section, PipeParser pipes)
+    {
+        if (ConfigDiagnostics.IsEmpty(section.Value))
+        {
+            return;
+        }
+
+        if (section.Value is not YamlSequenceNode list)
+        {
+            _diagnostics.Add(section.Value, $"'pipes' must be a list of 'a -> b' lines, found {ConfigDiagnostics.Describe(section.Value)}");
+            return;
+        }
+
+        foreach (var item in list.Children)
+        {
+            if (item is YamlScalarNode line)
+            {
+                pipes.Read(line);
+            }
+            else
+            {
+                _diagnostics.Add(item, $"a pipe must be a line like 'a -> b', found {ConfigDiagnostics.Describe(item)}");
+            }
+        }
+    }
+
+    // The entries of ports: or stages: whose names are good; each is declared, so pipes can name it.
+    private List<(YamlScalarNode Key, YamlNode Value, string Name)> ReadNamed(Entry section, string kind)
+    {
+        var named = new List<(YamlScalarNode, YamlNode, string)>();
+        if (ConfigDiagnostics.IsEmpty(section.Value))
+        {
+            return named;
+        }
+
+        if (section.Value is not YamlMappingNode mapping)
+        {
+            _diagnostics.Add(section.Value, $"'{section.Key.Value}' must be a mapping of {kind} names, found {ConfigDiagnostics.Describe(section.Value)}");
+            return named;
+        }
+
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { } name } key)
+            {
+                _diagnostics.Add(keyNode, $"expected a {kind} name, found {ConfigDiagnostics.Describe(keyNode)}");
+                continue;
+            }
+
+            if (name == PipeParser.Drop)
+            {
+                _diagnostics.Add(key, $"'drop' is the built-in sink and cannot name a {kind}");
+                continue;
+            }
+
+            if (!PipeParser.IsName(name))
+            {
+                _diagnostics.Add(key, $"invalid {kind} name '{name}': use letters, digits, '_' and '-'");
+                continue;
+            }
+
+            if (_nodes.TryGetValue(name, out var existing))
+            {
+                var what = existing.Kind == NodeKind.Port ? "port" : "stage";
+                _diagnostics.Add(key, $"'{name}' is already a {what} at {existing.Where}");
+                continue;
+            }
+
+            var node = new DeclaredNode(name, kind == "port" ? NodeKind.Port : NodeKind.Stage, _diagnostics.At(key));
+            _nodes.Add(name, node);
+            _declared.Add(node);
+            named.Add((key, value, name));
+        }
+
+        return named;
+    }
+
+    // The known keys of a mapping; an error at each unknown or non-scalar key.
+    private Dictionary<string, Entry> ReadKeys(YamlMappingNode mapping, string[] allowed)
+    {
+        var keys = new Dictionary<string, Entry>(StringComparer.Ordinal);
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { } key } scalar)
+            {
+                _diagnostics.Add(keyNode, $"expected a key name, found {ConfigDiagnostics.Describe(keyNode)}");
+            }
+            else if (Array.IndexOf(allowed, key) < 0)
+            {
+                _diagnostics.Add(keyNode, UnknownKey(key, allowed));
+            }
+            else
+            {
+                keys[key] = new Entry(scalar, value);
+            }
+        }
+
+        return keys;
+    }
+}
