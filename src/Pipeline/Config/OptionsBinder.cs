@@ -270,7 +270,8 @@ internal sealed class OptionsBinder(ConfigDiagnostics diagnostics)
             return (bool)ParseWithIParsable.MakeGenericMethod(type).Invoke(null, args)! ? Set(args[1], out value) : Mismatch(node, label, expected);
         }
 
-        if (type != typeof(object) && (type.IsClass || type.IsValueType) && ShapeOf(type) is { Members.Count: > 0 } shape)
+        // A nested options object: a mapping bound the same way.
+        if (type != typeof(object) && ShapeOf(type) is { Members.Count: > 0 } shape)
         {
             if (node is not YamlMappingNode mapping)
             {

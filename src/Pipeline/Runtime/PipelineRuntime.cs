@@ -26,6 +26,8 @@ namespace Pipeline.Runtime;
 public sealed class PipelineRuntime : IAsyncDisposable
 {
     private readonly IActorRef _supervisor;
+
+    internal IActorRef Supervisor => _supervisor;
     private readonly List<PortHandle> _handles;
     private readonly bool _ownsDomain;
     private readonly PipelineMeter _meter;

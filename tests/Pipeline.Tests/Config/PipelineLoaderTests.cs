@@ -118,6 +118,7 @@ public sealed class PipelineLoaderTests
                 queues: [1, -2, 3]
                 peer: 192.0.2.1
                 note:
+                limits: { max: 9 }
               p: { type: policer, rate: 5 }
             pipes:
               - a -> s -> p -> drop
@@ -133,6 +134,7 @@ public sealed class PipelineLoaderTests
         Assert.Equal([1, -2, 3], shaper.Queues);
         Assert.Equal(IPAddress.Parse("192.0.2.1"), shaper.Peer);
         Assert.Null(shaper.Note);
+        Assert.Equal(new ShaperLimits { Max = 9 }, shaper.Limits);
         var policer = Assert.IsType<PolicerOptions>(definition.Stages[1].Options);
         Assert.Equal(5, policer.Rate);
         Assert.Equal(10, policer.Burst);
@@ -190,15 +192,19 @@ public sealed class PipelineLoaderTests
               a: { spec: "null }
             """;
 
-        Assert.Equal("x", SingleError(yaml));
+        Assert.Equal("p.yaml:3:14: invalid YAML: While scanning a quoted scalar, found unexpected end of stream.", SingleError(yaml));
     }
 
     [Fact]
-    public void A_yaml_syntax_error_message_is_the_parser_message()
+    public void A_yaml_syntax_error_stops_the_loader_with_one_error()
     {
-        Assert.Equal(
-            "p.yaml:1:7: invalid YAML: While scanning a quoted scalar, found unexpected end of stream.",
-            SingleError("name: \"p\n"));
+        const string yaml = """
+            name: p
+            ports: a: b
+            colour: red
+            """;
+
+        Assert.Equal("p.yaml:2:9: invalid YAML: While scanning a plain scalar value, found invalid mapping.", SingleError(yaml));
     }
 
     [Fact]
@@ -437,6 +443,8 @@ public sealed class PipelineLoaderTests
     [InlineData("list item", "queues: [1, x]", "p.yaml:5:43: 'queues' item must be an integer from -2147483648 to 2147483647, found 'x'")]
     [InlineData("parsable", "peer: 300.1.2.3", "p.yaml:5:37: 'peer' must be a valid IPAddress, found '300.1.2.3'")]
     [InlineData("missing value", "strict:", "p.yaml:5:31: 'strict' needs a value")]
+    [InlineData("nested required", "limits: { min: 1 }", "p.yaml:5:31: 'limits' is missing required key 'max'")]
+    [InlineData("nested unknown key", "limits: { max: 1, top: 2 }", "p.yaml:5:50: unknown key 'top' (expected one of: max, min)")]
     public void A_value_of_the_wrong_kind_is_reported_at_the_value(string row, string option, string expected)
     {
         _ = row;
@@ -791,6 +799,15 @@ public sealed record ShaperOptions
     public IPAddress? Peer { get; init; }
 
     public string? Note { get; init; } = "default";
+
+    public ShaperLimits? Limits { get; init; }
+}
+
+public sealed record ShaperLimits
+{
+    public required int Max { get; init; }
+
+    public int Min { get; init; }
 }
 
 // Options with a constructor that validates, as a positional record would.
