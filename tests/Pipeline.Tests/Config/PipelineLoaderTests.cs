@@ -444,7 +444,7 @@ public sealed class PipelineLoaderTests
     [InlineData("parsable", "peer: 300.1.2.3", "p.yaml:5:37: 'peer' must be a valid IPAddress, found '300.1.2.3'")]
     [InlineData("missing value", "strict:", "p.yaml:5:31: 'strict' needs a value")]
     [InlineData("nested required", "limits: { min: 1 }", "p.yaml:5:31: 'limits' is missing required key 'max'")]
-    [InlineData("nested unknown key", "limits: { max: 1, top: 2 }", "p.yaml:5:50: unknown key 'top' (expected one of: max, min)")]
+    [InlineData("nested unknown key", "limits: { max: 1, top: 2 }", "p.yaml:5:49: unknown key 'top' (expected one of: max, min)")]
     public void A_value_of_the_wrong_kind_is_reported_at_the_value(string row, string option, string expected)
     {
         _ = row;
