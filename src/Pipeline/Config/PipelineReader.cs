@@ -15,7 +15,7 @@ internal sealed class PipelineReader
     private static readonly string[] MemoryKeys = ["buffers", "buffer-size", "headroom", "batch-size", "window"];
 
     // The keys a port mapping may have: extend here when ports grow options.
-    private static readonly string[] PortKeys = ["spec"];
+    private static readonly string[] PortKeys = ["spec", "overflow"];
 
     private readonly ConfigDiagnostics _diagnostics;
     private readonly string _baseDirectory;
@@ -113,7 +113,7 @@ internal sealed class PipelineReader
 
         var keys = ReadKeys(mapping, MemoryKeys);
         var bufferSize = ReadInt(keys, "buffer-size", 64, 65535, defaults.BufferSize, out var bufferSizeOk);
-        var headroomLimit = bufferSizeOk ? $" (buffer-size - 64)" : string.Empty;
+        var headroomLimit = bufferSizeOk ? " (buffer-size - 64)" : string.Empty;
         return new MemoryDefinition
         {
             Buffers = ReadInt(keys, "buffers", 3, 16777216, defaults.Buffers, out _),
@@ -208,9 +208,25 @@ internal sealed class PipelineReader
                 continue;
             }
 
+            var overflow = PortOverflow.Wait;
+            if (keys.TryGetValue("overflow", out var overflowEntry))
+            {
+                switch ((overflowEntry.Value as YamlScalarNode)?.Value)
+                {
+                    case "wait":
+                        break;
+                    case "drop":
+                        overflow = PortOverflow.Drop;
+                        break;
+                    default:
+                        _diagnostics.Add(overflowEntry.Value, $"'overflow' must be one of [wait, drop], found {ConfigDiagnostics.Describe(overflowEntry.Value)}");
+                        break;
+                }
+            }
+
             if (PortSpecParser.TryParse(text, out var parsed, out var error))
             {
-                ports.Add(new PortDefinition(name, parsed, _diagnostics.At(key)));
+                ports.Add(new PortDefinition(name, parsed, _diagnostics.At(key)) { Overflow = overflow });
             }
             else
             {

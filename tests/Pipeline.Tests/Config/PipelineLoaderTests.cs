@@ -292,7 +292,7 @@ public sealed class PipelineLoaderTests
         Assert.Equal(
             [
                 "p.yaml:3:3: port 'a' needs a 'spec'",
-                "p.yaml:3:8: unknown key 'rings' (expected one of: spec)",
+                "p.yaml:3:8: unknown key 'rings' (expected one of: spec, overflow)",
             ],
             Errors(yaml));
     }
@@ -309,6 +309,31 @@ public sealed class PipelineLoaderTests
         Assert.Equal(
             $"p.yaml:3:{column}: invalid port spec 'netmap:eth0/q': unknown flag 'q' at position 12",
             SingleError(yaml));
+    }
+
+    [Fact]
+    public void A_port_overflow_policy_is_read_and_a_bad_one_is_reported_at_the_value()
+    {
+        const string good = """
+            name: p
+            ports:
+              a: { spec: "netmap:p}0", overflow: drop }
+              b: { spec: "netmap:p{1" }
+            pipes:
+              - a -> b
+            """;
+        var definition = PipelineLoader.Parse(good, File, Registry(), Base);
+        Assert.Equal(PortOverflow.Drop, definition.Ports[0].Overflow);
+        Assert.Equal(PortOverflow.Wait, definition.Ports[1].Overflow);
+
+        const string bad = """
+            name: p
+            ports:
+              a: { spec: "netmap:p}0", overflow: spill }
+            pipes:
+              - a -> drop
+            """;
+        Assert.Equal("p.yaml:3:38: 'overflow' must be one of [wait, drop], found 'spill'", SingleError(bad));
     }
 
     [Fact]
@@ -606,7 +631,7 @@ public sealed class PipelineLoaderTests
         string[] expected =
         [
             "p.yaml:2:12: no port or stage named 'nope'",
-            "p.yaml:5:33: unknown key 'mtu' (expected one of: spec)",
+            "p.yaml:5:33: unknown key 'mtu' (expected one of: spec, overflow)",
             "p.yaml:7:3: stage 't' has no input: nothing connects to it",
             "p.yaml:7:24: 'vid' must be an integer from -2147483648 to 2147483647, found 'x'",
             "p.yaml:8:19: 'window' must be an integer from 1 to 1024, found '0'",
