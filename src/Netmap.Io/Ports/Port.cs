@@ -68,6 +68,15 @@ public abstract class Port
     /// <summary>True when the port has real host rings (SW modes need them).</summary>
     public virtual bool HasHostRings => HostTxRingCount + HostRxRingCount > 0;
 
+    /// <summary>
+    /// True once a finite source (a file) has published its last packet into the RX rings: what is in the
+    /// rings is all there will ever be. Always false for ports with no end (NICs, pipes, null ports).
+    /// </summary>
+    public virtual bool EndOfInput => false;
+
+    /// <summary>Why the input ended early (a truncated or corrupt file), or null.</summary>
+    public virtual NetmapException? InputError => null;
+
     /// <summary>Handles bound to this port now.</summary>
     public int Bindings => Volatile.Read(ref _bindings);
 
