@@ -124,6 +124,15 @@ internal sealed class PortNode : NodeState
     /// <summary>True while the source side reads its RX rings.</summary>
     public bool Reading { get; set; } = true;
 
+    private int _finished;
+
+    /// <summary>True once a finite source has ended and its RX rings are empty: it will never send again.</summary>
+    public bool Finished
+    {
+        get => Volatile.Read(ref _finished) != 0;
+        set => Volatile.Write(ref _finished, value ? 1 : 0);
+    }
+
     /// <summary>Batches waiting for room in the TX ring; the first may be partly placed.</summary>
     public Queue<Deliver> TxQueue { get; } = new();
 

@@ -85,6 +85,58 @@ public sealed class PipelineRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// True when every source port is finite (a file) and has ended, and every packet it gave is delivered
+    /// or dropped: the pipeline has nothing left to do. Always false for a pipeline with an endless source.
+    /// </summary>
+    public bool InputFinished
+    {
+        get
+        {
+            var sources = 0;
+            foreach (var port in _ports)
+            {
+                if (port.Outputs[0].IsPipe || port.Outputs[0].ToDrop)
+                {
+                    sources++;
+                    if (!port.Finished)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return sources > 0 && Pool.Rented == 0;
+        }
+    }
+
+    /// <summary>Errors that ended a source early (a truncated or corrupt file), by port name.</summary>
+    public IReadOnlyList<(string Port, NetmapException Error)> InputErrors
+    {
+        get
+        {
+            var errors = new List<(string, NetmapException)>();
+            foreach (var port in _ports)
+            {
+                if (port.Handle.Port.InputError is { } error)
+                {
+                    errors.Add((port.Name, error));
+                }
+            }
+
+            return errors;
+        }
+    }
+
+    /// <summary>Completes when <see cref="InputFinished"/> becomes true (never, for an endless source), or when cancelled.</summary>
+    public async Task WaitForInputEndAsync(CancellationToken cancellation)
+    {
+        while (!InputFinished)
+        {
+            await Task.Delay(2, cancellation).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The counters of the node named <paramref name="name"/>.</summary>
     public NodeCounters CountersOf(string name)
     {

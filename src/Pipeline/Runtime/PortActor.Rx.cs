@@ -91,6 +91,11 @@ internal sealed partial class PortActor
 
         if (batch is null)
         {
+            if (handle.Port.EndOfInput && AllRxEmpty(handle))
+            {
+                _node.Finished = true; // a file that has given everything: nothing more will come
+            }
+
             return false;
         }
 
@@ -108,6 +113,19 @@ internal sealed partial class PortActor
         }
 
         return full;
+    }
+
+    private static bool AllRxEmpty(Netmap.Io.Ports.PortHandle handle)
+    {
+        foreach (var ring in handle.RxRings)
+        {
+            if (!ring.IsEmpty)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The pipeline cannot take more: release what is in the RX rings, counted as overflow drops.</summary>

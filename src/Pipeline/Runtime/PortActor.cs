@@ -73,7 +73,7 @@ internal sealed partial class PortActor : UntypedActor, IWithTimers
             FlushTx();
         }
 
-        if (IsSource && _node.Reading)
+        if (IsSource && _node.Reading && !_node.Finished)
         {
             more = ReadRx();
         }
@@ -83,7 +83,7 @@ internal sealed partial class PortActor : UntypedActor, IWithTimers
             Self.Tell(Poll.Instance); // a full batch: there may be more right away
         }
         else if (!Timers.IsTimerActive(PollTimer)
-            && (_node.TxQueue.Count > 0 || (IsSource && _node.Reading && (_node.AllOutputsHaveCredit || _node.Definition.Overflow == Config.PortOverflow.Drop))))
+            && (_node.TxQueue.Count > 0 || (IsSource && _node.Reading && !_node.Finished && (_node.AllOutputsHaveCredit || _node.Definition.Overflow == Config.PortOverflow.Drop))))
         {
             // Nothing to do now: look again later (the rings have no notification to wake us).
             Timers.StartSingleTimer(PollTimer, Poll.Instance, _node.Settings.PollInterval);
