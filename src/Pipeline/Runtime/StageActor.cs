@@ -27,7 +27,11 @@ internal sealed class StageActor : UntypedActor
     {
         _node = node;
         _stage = node.Definition.Descriptor.Create(node.Definition.Options);
-        _context = new StageContext(node.Name, node.Definition.Descriptor.Gates, node.Pool.Arena, node.Pool.Capacity);
+        _context = new StageContext(node.Name, node.Definition.Descriptor.Gates, node.Pool.Arena, node.Pool.Capacity)
+        {
+            // A gate piped somewhere, or to the drop sink, is connected; the others drop as 'unconnected'.
+            ConnectedGates = Array.ConvertAll(node.Outputs, static o => o.Edge >= 0),
+        };
         _scatter = new PacketBatch?[node.Outputs.Length];
         _freed = new uint[node.Pool.Capacity];
     }

@@ -66,6 +66,24 @@ public sealed class StageContext
         _reasons[index] = reason;
     }
 
+    /// <summary>
+    /// True when something takes what leaves by <paramref name="gate"/> (a pipe, or the <c>drop</c> sink); a packet
+    /// sent to an unconnected gate is dropped as <see cref="DropReason.Unconnected"/>. True when the runtime has not said.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool IsConnected(GateId gate)
+    {
+        if ((uint)gate.Index >= (uint)_gates.Length)
+        {
+            ThrowBadGate(gate);
+        }
+
+        return ConnectedGates is not { } connected || connected[gate.Index];
+    }
+
+    /// <summary>Per gate (by index), whether it is connected; set by the runtime, null when unknown (all count as connected).</summary>
+    internal bool[]? ConnectedGates { get; set; }
+
     internal ReadOnlySpan<ushort> Verdicts(int count) => _verdicts.AsSpan(0, count);
 
     internal DropReason ReasonOf(int index) => _reasons[index];
