@@ -1,3 +1,4 @@
+using Netmap.Io.Files;
 using Netmap.Io.Memory;
 using Netmap.Io.Ports;
 using Netmap.Io.Ports.Null;
@@ -30,7 +31,9 @@ public sealed class NetmapDomain : IDisposable
     private readonly Dictionary<ushort, BufferArena> _regions = [];
     private readonly Dictionary<string, PipeParent> _pipeParents = new(StringComparer.Ordinal);
     private readonly List<PortHandle> _handles = [];
+    private readonly Dictionary<string, PcapSinkPort> _pcapSinks = new(StringComparer.Ordinal);
     private int _nullPorts;
+    private int _filePorts;
     private bool _disposed;
 
     /// <summary>Creates the domain and its default region (id 1) from <paramref name="defaultRegion"/>.</summary>
@@ -83,9 +86,11 @@ public sealed class NetmapDomain : IDisposable
     }
 
     /// <summary>
-    /// Opens a port by name (netmap-notes §10), e.g. <c>netmap:pipe{1</c>, <c>netmap:pipe}1/x</c>, <c>null</c>.
+    /// Opens a port by name (netmap-notes §10), e.g. <c>netmap:pipe{1</c>, <c>netmap:pipe}1/x</c>, <c>null</c>,
+    /// <c>pcap:in.pcap</c>, <c>pcap-out:out/x.pcap</c> (paths relative to the current directory).
     /// Errors are <see cref="NetmapException"/>s with netmap's codes: a bad name or mode EINVAL, a ring in
-    /// exclusive use EBUSY, an unknown port ENXIO, an option the port cannot honour EOPNOTSUPP.
+    /// exclusive use EBUSY, an unknown port ENXIO, an option the port cannot honour EOPNOTSUPP, a missing
+    /// file ENOENT.
     /// </summary>
     public PortHandle Open(string spec, RegisterOptions? options = null)
     {
@@ -223,6 +228,15 @@ public sealed class NetmapDomain : IDisposable
 
     internal void RemovePipeParent(PipeParent parent) => _pipeParents.Remove(parent.Name);
 
+    /// <summary>Forgets a destroyed sink, so its file can be opened again. Called with the domain lock held.</summary>
+    internal void RemovePcapSink(PcapSinkPort port)
+    {
+        if (_pcapSinks.TryGetValue(port.FullPath, out var open) && ReferenceEquals(open, port))
+        {
+            _pcapSinks.Remove(port.FullPath);
+        }
+    }
+
     private Port FindOrCreatePort(PortSpec spec, Request request, out bool created)
     {
         created = false;
@@ -238,6 +252,14 @@ public sealed class NetmapDomain : IDisposable
                 break;
         }
 
+        // File ports are named by their prefix alone, whatever the mode (Bind checks it).
+        if (spec.Prefix is PortPrefix.Pcap or PortPrefix.PcapOut)
+        {
+            RejectMonitorFlags(spec, request);
+            created = true;
+            return spec.Prefix == PortPrefix.Pcap ? CreatePcapSource(spec, request) : CreatePcapSink(spec, request);
+        }
+
         // netmap's lookup order: null, monitor, pipe, VALE, interface. A `null` name is a null port
         // whatever mode the options ask for (the mode then selects its rings).
         if (request.Mode == RegisterMode.Null || spec.Prefix == PortPrefix.Null)
@@ -246,10 +268,7 @@ public sealed class NetmapDomain : IDisposable
             return CreateNullPort(spec, request);
         }
 
-        if ((request.Flags & (RegisterFlags.MonitorRx | RegisterFlags.MonitorTx | RegisterFlags.ZcopyMon)) != 0)
-        {
-            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "monitor ports (/r, /t, /z) are not available in this build");
-        }
+        RejectMonitorFlags(spec, request);
 
         if (spec.IsPipe)
         {
@@ -288,6 +307,77 @@ public sealed class NetmapDomain : IDisposable
         return new NullPort(this, $"{name}#{_nullPorts}", arena, memId, txRings, rxRings, (uint)txSlots, (uint)rxSlots);
 
         static int DefaultIfZero(int n, int dflt) => n == 0 ? dflt : n;
+    }
+
+    private static void RejectMonitorFlags(PortSpec spec, Request request)
+    {
+        if ((request.Flags & (RegisterFlags.MonitorRx | RegisterFlags.MonitorTx | RegisterFlags.ZcopyMon)) != 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "monitor ports (/r, /t, /z) are not available in this build");
+        }
+    }
+
+    /// <summary><c>pcap:PATH</c>: a fresh source over the file, one RX ring of RxSlots (default 1024) slots, no TX ring.</summary>
+    private PcapSourcePort CreatePcapSource(PortSpec spec, Request request)
+    {
+        var options = request.Pcap ?? PcapOptions.Default;
+        if (options.Loop < 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"pcap loop count must be >= 0 (0 = forever), not {options.Loop}");
+        }
+
+        if (!(options.Speed > 0) || double.IsInfinity(options.Speed))
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"pcap speed must be a positive finite number, not {options.Speed}");
+        }
+
+        ArgumentNullException.ThrowIfNull(options.Clock);
+        var rxSlots = FileRingSlots(spec, request.RxSlots, "RX");
+        var memId = request.MemId == 0 ? DefaultMemId : request.MemId;
+        var arena = RegionOrThrow(spec.Spec, memId);
+        _filePorts++;
+        return PcapSourcePort.Create(this, $"pcap:{spec.Name}#{_filePorts}", arena, memId, spec.Spec, spec.Name, options, rxSlots);
+    }
+
+    /// <summary><c>pcap-out:PATH</c>: a fresh sink that creates the file, one TX ring of TxSlots (default 1024) slots, no RX ring.</summary>
+    private PcapSinkPort CreatePcapSink(PortSpec spec, Request request)
+    {
+        var path = spec.Name;
+        string fullPath;
+        try
+        {
+            fullPath = Path.GetFullPath(path);
+        }
+        catch (ArgumentException ex)
+        {
+            return ThrowHelper.Netmap<PcapSinkPort>(NetmapError.EINVAL, spec.Spec, $"invalid path '{path}': {ex.Message}");
+        }
+
+        if (_pcapSinks.TryGetValue(fullPath, out var open))
+        {
+            ThrowHelper.Netmap(NetmapError.EBUSY, spec.Spec, $"'{path}' is already being written by {open.Spec}");
+        }
+
+        var txSlots = FileRingSlots(spec, request.TxSlots, "TX");
+        var memId = request.MemId == 0 ? DefaultMemId : request.MemId;
+        var arena = RegionOrThrow(spec.Spec, memId);
+        var clock = request.Pcap?.Clock ?? TimeProvider.System;
+        ArgumentNullException.ThrowIfNull(clock);
+        _filePorts++;
+        var port = PcapSinkPort.Create(this, $"pcap-out:{path}#{_filePorts}", arena, memId, spec.Spec, path, fullPath, clock, txSlots);
+        _pcapSinks.Add(fullPath, port);
+        return port;
+    }
+
+    private static uint FileRingSlots(PortSpec spec, int asked, string direction)
+    {
+        var slots = asked == 0 ? 1024 : asked;
+        if (slots is < 2 or > 65536)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"a pcap port's {direction} ring needs between 2 and 65536 slots, not {slots}");
+        }
+
+        return (uint)slots;
     }
 
     private PipePort FindOrCreatePipe(PortSpec spec, Request request, out bool created)
@@ -614,7 +704,8 @@ public sealed class NetmapDomain : IDisposable
         int TxSlots,
         int RxSlots,
         int ExtraBuffers,
-        OffsetOptions? Offsets)
+        OffsetOptions? Offsets,
+        PcapOptions? Pcap)
     {
         public static Request From(PortSpec spec, RegisterOptions o)
         {
@@ -650,7 +741,8 @@ public sealed class NetmapDomain : IDisposable
                 Pick(o.TxSlots, conf?.TxSlots),
                 Pick(o.RxSlots, conf?.RxSlots),
                 o.ExtraBuffers,
-                offsets);
+                offsets,
+                o.Pcap);
         }
 
         private static int Pick(int fromOptions, int? fromSpec) => fromOptions != 0 ? fromOptions : fromSpec ?? 0;

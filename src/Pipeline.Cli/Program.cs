@@ -1,1 +1,5 @@
-return 0;
+using Pipeline.Cli;
+using Stages;
+
+// The stage types `pipeline` knows without plugins: the built-in library (src/Stages).
+return await PipelineCli.InvokeAsync(args, CliContext.ForProcess(BuiltInStages.CreateRegistry()));

@@ -9,6 +9,10 @@ public enum PortPrefix
     Vale,
     /// <summary><c>null</c> or <c>null:NAME</c>: a null port (this project's spelling of NR_REG_NULL).</summary>
     Null,
+    /// <summary><c>pcap:PATH</c>: packets read from a pcap or pcapng file (an RX-only port).</summary>
+    Pcap,
+    /// <summary><c>pcap-out:PATH</c>: packets written to a pcap file (a TX-only port).</summary>
+    PcapOut,
 }
 
 /// <summary>
@@ -23,7 +27,10 @@ public sealed record PortSpec
     /// <summary>The kind of name.</summary>
     public required PortPrefix Prefix { get; init; }
 
-    /// <summary>The registered name: without <c>netmap:</c>, with the <c>vale</c> prefix kept.</summary>
+    /// <summary>
+    /// The registered name: without <c>netmap:</c>, with the <c>vale</c> and <c>null</c> prefixes kept; for
+    /// <c>pcap:</c> and <c>pcap-out:</c>, the file path as written.
+    /// </summary>
     public required string Name { get; init; }
 
     /// <summary>The ring selection mode.</summary>

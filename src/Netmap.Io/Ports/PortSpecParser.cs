@@ -4,7 +4,8 @@ namespace Netmap.Io.Ports;
 
 /// <summary>
 /// Parses port specs as libnetmap's <c>nmport_parse</c> does (netmap-notes §10): <c>netmap:NAME</c>,
-/// <c>valeB:P</c> and this project's <c>null[:NAME]</c>, then ring mode, flags, memory id and options.
+/// <c>valeB:P</c> and this project's <c>null[:NAME]</c>, then ring mode, flags, memory id and options; and
+/// this project's file ports <c>pcap:PATH</c> and <c>pcap-out:PATH</c>, whose path is the rest of the spec.
 /// </summary>
 public static class PortSpecParser
 {
@@ -13,6 +14,9 @@ public static class PortSpecParser
 
     // NETMAP_RING_MASK: a ring id must be below it.
     private const int RingMask = 0xfff;
+
+    private const string PcapPrefix = "pcap:";
+    private const string PcapOutPrefix = "pcap-out:";
 
     // A null port needs an existing memory region; region 1 is the global one.
 
@@ -158,9 +162,13 @@ public static class PortSpecParser
             nameStart = 0;
             portStart = 5;
         }
+        else if (spec.StartsWith("pcap", StringComparison.Ordinal))
+        {
+            return DecodePcapHeader(spec, out header);
+        }
         else
         {
-            return HeaderError(spec, 0, $"unknown prefix (expected 'netmap:', 'vale' or 'null'): found {At(spec, 0)}");
+            return HeaderError(spec, 0, $"unknown prefix (expected 'netmap:', 'vale', 'null', 'pcap:' or 'pcap-out:'): found {At(spec, 0)}");
         }
 
         // The port part ends at the first mode separator; it is [A-Za-z0-9_.]+ with at most one pipe
@@ -205,6 +213,41 @@ public static class PortSpecParser
         }
 
         header = new Header(prefix, nameStart, end, brace);
+        return null;
+    }
+
+    // pcap:PATH and pcap-out:PATH (this project's file ports): the path is the whole rest of the spec, any
+    // characters included ('/', '-', '@' are path characters here), so there is no mode, flag or option.
+    private static PortSpecException? DecodePcapHeader(string spec, out Header header)
+    {
+        header = default;
+        PortPrefix prefix;
+        int pathStart;
+        if (spec.StartsWith(PcapOutPrefix, StringComparison.Ordinal))
+        {
+            (prefix, pathStart) = (PortPrefix.PcapOut, PcapOutPrefix.Length);
+        }
+        else if (spec.StartsWith(PcapPrefix, StringComparison.Ordinal))
+        {
+            (prefix, pathStart) = (PortPrefix.Pcap, PcapPrefix.Length);
+        }
+        else
+        {
+            // Point at the first character that leaves both prefixes ("pcap-in:x" at 5, "pcap-out" at 8).
+            var at = 4;
+            if (spec.Length > 4 && spec[4] == '-')
+            {
+                while (at < PcapOutPrefix.Length && at < spec.Length && spec[at] == PcapOutPrefix[at])
+                    at++;
+            }
+
+            return HeaderError(spec, at, $"expected 'pcap:' or 'pcap-out:', found {At(spec, at)}");
+        }
+
+        if (pathStart == spec.Length)
+            return HeaderError(spec, pathStart, "a pcap port needs a file path");
+
+        header = new Header(prefix, pathStart, spec.Length, -1);
         return null;
     }
 

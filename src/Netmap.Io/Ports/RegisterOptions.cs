@@ -1,3 +1,4 @@
+using Netmap.Io.Files;
 using Netmap.Io.Rings;
 
 namespace Netmap.Io.Ports;
@@ -46,4 +47,7 @@ public sealed record RegisterOptions
 
     /// <summary>Accept the <c>@offset:</c> option in the spec (disabled by default, as in libnetmap).</summary>
     public bool EnableOffsetOption { get; init; }
+
+    /// <summary>How a <c>pcap:</c> source replays its file (pace, loops, speed) and the clock of pcap ports; null for the defaults.</summary>
+    public PcapOptions? Pcap { get; init; }
 }

@@ -115,16 +115,18 @@ internal sealed class StageActor : UntypedActor
             OwnershipScope.Exit(previous);
         }
 
-        Scatter(batch, packets, bytes);
+        Scatter(batch);
     }
 
     /// <summary>Sends each packet where its verdict says; the whole batch moves on when every packet goes to one pipe.</summary>
-    private void Scatter(PacketBatch batch, long packets, long bytes)
+    private void Scatter(PacketBatch batch)
     {
         var verdicts = _context.Verdicts(batch.Count);
         var first = verdicts.Length > 0 ? verdicts[0] : (ushort)0;
         if (first != StageContext.DropVerdict && !verdicts.ContainsAnyExcept(first) && _node.Outputs[first].IsPipe)
         {
+            // Measured after the stage ran: pushed and popped headers change the bytes.
+            var (packets, bytes) = BatchStats.Measure(batch.Slots);
             _node.Counters.AddOut(packets, bytes);
             _node.Outputs[first].Send(batch, Self);
             return;

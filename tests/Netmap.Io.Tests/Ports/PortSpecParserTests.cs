@@ -393,6 +393,59 @@ public sealed class PortSpecParserTests
         Assert.Equal((PortPrefix.Netmap, "null", RegisterMode.AllNic, (ushort)0), (spec.Prefix, spec.Name, spec.Mode, spec.MemId));
     }
 
+    // ---- File ports (this project's pcap:PATH and pcap-out:PATH) --------------------------------------
+    // The path is the whole rest of the spec: no mode, flag, memory id or option is decoded from it.
+
+    public sealed record FileRow(string Spec, PortPrefix Prefix, string Path)
+    {
+        public override string ToString() => Spec;
+    }
+
+    public static TheoryData<FileRow> FileCases => new()
+    {
+        new("pcap:x.pcap", PortPrefix.Pcap, "x.pcap"),
+        new("pcap:pipelines/samples/mixed.pcap", PortPrefix.Pcap, "pipelines/samples/mixed.pcap"),
+        new("pcap:/tmp/a-b/c.d/e@2.pcapng", PortPrefix.Pcap, "/tmp/a-b/c.d/e@2.pcapng"),
+        new("pcap:../in/x-1*^/x@conf:rings=2", PortPrefix.Pcap, "../in/x-1*^/x@conf:rings=2"),
+        new("pcap: spaced name.pcap", PortPrefix.Pcap, " spaced name.pcap"),
+        new("pcap:pcap-out:x", PortPrefix.Pcap, "pcap-out:x"),
+        new("pcap-out:out/lan.pcap", PortPrefix.PcapOut, "out/lan.pcap"),
+        new("pcap-out:/var/tmp/x{1}-2/y.pcap", PortPrefix.PcapOut, "/var/tmp/x{1}-2/y.pcap"),
+        new("pcap-out:-", PortPrefix.PcapOut, "-"),
+    };
+
+    [Theory]
+    [MemberData(nameof(FileCases))]
+    public void File_port_name_is_the_whole_path_after_the_prefix(FileRow row)
+    {
+        foreach (var spec in new[] { PortSpecParser.Parse(row.Spec), PortSpecParser.ParseHeaderAndMode(row.Spec), PortSpecParser.Parse(row.Spec, enableOffsetOption: true) })
+        {
+            Assert.Equal(row.Spec, spec.Spec);
+            Assert.Equal(row.Prefix, spec.Prefix);
+            Assert.Equal(row.Path, spec.Name);
+            Assert.Equal((RegisterMode.AllNic, 0u, RegisterFlags.None, (ushort)0), (spec.Mode, spec.RingId, spec.Flags, spec.MemId));
+            Assert.Equal(string.Empty, spec.Suffix);
+            Assert.Same(PortSpecOptions.Empty, spec.Options);
+            Assert.False(spec.IsPipe);
+        }
+    }
+
+    [Theory]
+    [InlineData("pcap:", 5, "pcap:: EINVAL: a pcap port needs a file path")]
+    [InlineData("pcap-out:", 9, "pcap-out:: EINVAL: a pcap port needs a file path")]
+    [InlineData("pcap", 4, "pcap: EINVAL: expected 'pcap:' or 'pcap-out:', found end of spec at position 4")]
+    [InlineData("pcapng:x.pcapng", 4, "pcapng:x.pcapng: EINVAL: expected 'pcap:' or 'pcap-out:', found 'n' at position 4")]
+    [InlineData("pcap-in:x", 5, "pcap-in:x: EINVAL: expected 'pcap:' or 'pcap-out:', found 'i' at position 5")]
+    [InlineData("pcap-out", 8, "pcap-out: EINVAL: expected 'pcap:' or 'pcap-out:', found end of spec at position 8")]
+    [InlineData("pcap-outx:y", 8, "pcap-outx:y: EINVAL: expected 'pcap:' or 'pcap-out:', found 'x' at position 8")]
+    public void File_port_without_a_path_or_with_a_bad_prefix_is_a_header_error(string spec, int at, string message)
+    {
+        var error = Assert.Throws<PortSpecException>(() => PortSpecParser.Parse(spec));
+
+        Assert.Equal((NetmapError.EINVAL, PortSpecPhase.Header, at), (error.Code, error.Phase, error.Position));
+        Assert.Equal(message, error.Message);
+    }
+
     // ---- Messages ----------------------------------------------------------------------------------
 
     [Theory]
@@ -401,6 +454,7 @@ public sealed class PortSpecParserTests
     [InlineData("netmap:eth0-", "netmap:eth0-: EINVAL: expected a ring number, found end of spec at position 12")]
     [InlineData("vale 0:a", "vale 0:a: EINVAL: invalid VALE bridge name: expected [A-Za-z0-9_] or ':', found ' ' at position 4")]
     [InlineData("netmap:eth0@conf:ring=2", "netmap:eth0@conf:ring=2: EINVAL: unknown key 'ring' for option 'conf' at position 17")]
+    [InlineData("eth0", "eth0: EINVAL: unknown prefix (expected 'netmap:', 'vale', 'null', 'pcap:' or 'pcap-out:'): found 'e' at position 0")]
     public void Error_message_names_the_spec_the_character_and_its_position(string spec, string message)
     {
         var error = Assert.Throws<PortSpecException>(() => PortSpecParser.Parse(spec));

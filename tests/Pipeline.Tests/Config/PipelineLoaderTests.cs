@@ -342,13 +342,13 @@ public sealed class PipelineLoaderTests
         const string yaml = """
             name: p
             ports:
-              a: { spec: "pcap:x.pcap" }
+              a: { spec: "tcp:x" }
             pipes:
               - a -> drop
             """;
 
         Assert.Equal(
-            "p.yaml:3:15: invalid port spec 'pcap:x.pcap': unknown prefix (expected 'netmap:', 'vale' or 'null'): found 'p' at position 0",
+            "p.yaml:3:15: invalid port spec 'tcp:x': unknown prefix (expected 'netmap:', 'vale', 'null', 'pcap:' or 'pcap-out:'): found 't' at position 0",
             SingleError(yaml));
     }
 

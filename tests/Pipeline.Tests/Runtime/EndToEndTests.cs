@@ -56,6 +56,8 @@ public sealed class EndToEndTests : PipelineTestBase
         Assert.Equal(sentIn, received.Select(r => r.BufIdx)); // the same buffers, end to end: nothing copied
         Assert.Equal(0, runtime.CountersOf("pop").TotalDrops);
         Assert.Equal(0, runtime.HeadroomCopies); // the pipeline's own headroom was used: no copy anywhere
+        var push = runtime.CountersOf("push");
+        Assert.Equal(push.InBytes + (4 * 300), push.OutBytes); // counted after the stage: the tags are in
         await runtime.StopAsync(Timeout);
         CloseAndAudit();
     }
