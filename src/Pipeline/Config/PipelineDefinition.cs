@@ -1,3 +1,4 @@
+using Netmap.Io.Files;
 using Netmap.Io.Ports;
 using Pipeline.Stages;
 
@@ -52,6 +53,13 @@ public sealed record PortDefinition(string Name, PortSpec Spec, SourceSpan Where
 {
     /// <summary>What the port does with received packets while its pipe has no credit. <b>Default:</b> wait.</summary>
     public PortOverflow Overflow { get; init; } = PortOverflow.Wait;
+
+    /// <summary>
+    /// How a <c>pcap:</c> source replays its file (the YAML keys <c>pace</c>, <c>loop</c>, <c>speed</c>), passed to
+    /// the open as <see cref="RegisterOptions.Pcap"/>; null when none of the keys is given (fast, once, speed 1).
+    /// Only <c>pcap:</c> ports have them; <c>speed</c> matters only with <see cref="PcapPace.Recorded"/>.
+    /// </summary>
+    public PcapOptions? Pcap { get; init; }
 }
 
 /// <summary>What a source port does when the pipeline cannot take more.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Netmap.Io.Files;
 using Netmap.Io.Ports;
 using Pipeline.Stages;
 using YamlDotNet.RepresentationModel;
@@ -15,7 +16,10 @@ internal sealed class PipelineReader
     private static readonly string[] MemoryKeys = ["buffers", "buffer-size", "headroom", "batch-size", "window"];
 
     // The keys a port mapping may have: extend here when ports grow options.
-    private static readonly string[] PortKeys = ["spec", "overflow"];
+    private static readonly string[] PortKeys = ["spec", "overflow", "pace", "loop", "speed"];
+
+    // The keys that only a pcap: source reads (its replay options).
+    private static readonly string[] PcapKeys = ["pace", "loop", "speed"];
 
     private readonly ConfigDiagnostics _diagnostics;
     private readonly string _baseDirectory;
@@ -226,7 +230,8 @@ internal sealed class PipelineReader
 
             if (PortSpecParser.TryParse(text, out var parsed, out var error))
             {
-                ports.Add(new PortDefinition(name, parsed, _diagnostics.At(key)) { Overflow = overflow });
+                var pcap = ReadPcapOptions(keys, parsed);
+                ports.Add(new PortDefinition(name, parsed, _diagnostics.At(key)) { Overflow = overflow, Pcap = pcap });
             }
             else
             {
@@ -236,6 +241,67 @@ internal sealed class PipelineReader
 
         return ports;
     }
+
+    // pace, loop and speed: a pcap: source's replay options, null when none is given. On another port each
+    // given key is an error at the key (its value is not read).
+    private PcapOptions? ReadPcapOptions(Dictionary<string, Entry> keys, PortSpec spec)
+    {
+        if (spec.Prefix != PortPrefix.Pcap)
+        {
+            foreach (var pcapKey in PcapKeys)
+            {
+                if (keys.TryGetValue(pcapKey, out var entry))
+                {
+                    _diagnostics.Add(entry.Key, $"'{pcapKey}' only applies to pcap: ports");
+                }
+            }
+
+            return null;
+        }
+
+        if (!PcapKeys.Any(keys.ContainsKey))
+        {
+            return null;
+        }
+
+        var defaults = PcapOptions.Default;
+        var pace = defaults.Pace;
+        if (keys.TryGetValue("pace", out var paceEntry))
+        {
+            switch ((paceEntry.Value as YamlScalarNode)?.Value)
+            {
+                case "fast":
+                    break;
+                case "recorded":
+                    pace = PcapPace.Recorded;
+                    break;
+                default:
+                    _diagnostics.Add(ValueOrKey(paceEntry), $"'pace' must be one of [fast, recorded], found {ConfigDiagnostics.Describe(paceEntry.Value)}");
+                    break;
+            }
+        }
+
+        var loop = ReadInt(keys, "loop", 0, int.MaxValue, defaults.Loop, out _);
+        var speed = defaults.Speed;
+        if (keys.TryGetValue("speed", out var speedEntry))
+        {
+            if (speedEntry.Value is YamlScalarNode { Value: { } text }
+                && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+                && double.IsFinite(value) && value > 0)
+            {
+                speed = value;
+            }
+            else
+            {
+                _diagnostics.Add(ValueOrKey(speedEntry), $"'speed' must be a number greater than 0, found {ConfigDiagnostics.Describe(speedEntry.Value)}");
+            }
+        }
+
+        return new PcapOptions { Pace = pace, Loop = loop, Speed = speed };
+    }
+
+    // Where an error about a value goes: the value, or its key when it is left empty.
+    private static YamlNode ValueOrKey(Entry entry) => ConfigDiagnostics.IsEmpty(entry.Value) ? entry.Key : entry.Value;
 
     private List<StageDefinition> ReadStages(Entry section)
     {

@@ -182,7 +182,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
             for (var i = 0; i < definition.Ports.Count; i++)
             {
                 var port = definition.Ports[i];
-                var handle = domain.Open(port.Spec, register);
+                var handle = domain.Open(port.Spec, port.Pcap is null ? register : register with { Pcap = port.Pcap });
                 handles.Add(handle);
                 if (!ReferenceEquals(handle.Arena, arena))
                 {

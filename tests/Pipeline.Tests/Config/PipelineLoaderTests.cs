@@ -1,4 +1,5 @@
 using System.Net;
+using Netmap.Io.Files;
 using Netmap.Io.Ports;
 using Pipeline.Config;
 using Pipeline.Runtime;
@@ -292,7 +293,7 @@ public sealed class PipelineLoaderTests
         Assert.Equal(
             [
                 "p.yaml:3:3: port 'a' needs a 'spec'",
-                "p.yaml:3:8: unknown key 'rings' (expected one of: spec, overflow)",
+                "p.yaml:3:8: unknown key 'rings' (expected one of: spec, overflow, pace, loop, speed)",
             ],
             Errors(yaml));
     }
@@ -334,6 +335,94 @@ public sealed class PipelineLoaderTests
               - a -> drop
             """;
         Assert.Equal("p.yaml:3:38: 'overflow' must be one of [wait, drop], found 'spill'", SingleError(bad));
+    }
+
+    [Fact]
+    public void A_pcap_source_reads_pace_loop_and_speed_and_takes_the_defaults_for_the_rest()
+    {
+        const string yaml = """
+            name: p
+            ports:
+              a: { spec: "pcap:in.pcap", pace: recorded, loop: 0, speed: 2.5 }
+              b: { spec: "pcap:in.pcap", loop: 3 }
+              c: { spec: "pcap:in.pcap", pace: fast, speed: 1e-1 }
+              d: { spec: "pcap:in.pcap" }
+              e: { spec: "pcap-out:out.pcap" }
+            pipes:
+              - a -> e
+              - b -> drop
+              - c -> drop
+              - d -> drop
+            """;
+
+        var definition = PipelineLoader.Parse(yaml, File, Registry(), Base);
+
+        Assert.Equal(new PcapOptions { Pace = PcapPace.Recorded, Loop = 0, Speed = 2.5 }, definition.Ports[0].Pcap);
+        Assert.Equal(new PcapOptions { Pace = PcapPace.Fast, Loop = 3, Speed = 1.0 }, definition.Ports[1].Pcap);
+        Assert.Equal(new PcapOptions { Pace = PcapPace.Fast, Loop = 1, Speed = 0.1 }, definition.Ports[2].Pcap);
+        Assert.Null(definition.Ports[3].Pcap); // none given: the port's defaults
+        Assert.Null(definition.Ports[4].Pcap);
+    }
+
+    [Fact]
+    public void Bad_pcap_replay_options_are_each_reported_at_the_value()
+    {
+        const string yaml = """
+            name: p
+            ports:
+              a: { spec: "pcap:in.pcap", pace: slow, loop: -1, speed: 0 }
+            pipes:
+              - a -> drop
+            """;
+
+        Assert.Equal(
+            [
+                "p.yaml:3:36: 'pace' must be one of [fast, recorded], found 'slow'",
+                "p.yaml:3:48: 'loop' must be an integer from 0 to 2147483647, found '-1'",
+                "p.yaml:3:59: 'speed' must be a number greater than 0, found '0'",
+            ],
+            Errors(yaml));
+    }
+
+    [Theory]
+    [InlineData("pace", "Recorded", "3:36: 'pace' must be one of [fast, recorded], found 'Recorded'")]
+    [InlineData("pace", "[fast]", "3:36: 'pace' must be one of [fast, recorded], found a list")]
+    [InlineData("pace", "", "3:30: 'pace' must be one of [fast, recorded], found nothing")]
+    [InlineData("loop", "x", "3:36: 'loop' must be an integer from 0 to 2147483647, found 'x'")]
+    [InlineData("loop", "1.5", "3:36: 'loop' must be an integer from 0 to 2147483647, found '1.5'")]
+    [InlineData("loop", "2147483648", "3:36: 'loop' must be an integer from 0 to 2147483647, found '2147483648'")]
+    [InlineData("loop", "", "3:30: 'loop' must be an integer from 0 to 2147483647, found nothing")]
+    [InlineData("speed", "-1", "3:37: 'speed' must be a number greater than 0, found '-1'")]
+    [InlineData("speed", "fast", "3:37: 'speed' must be a number greater than 0, found 'fast'")]
+    [InlineData("speed", "Infinity", "3:37: 'speed' must be a number greater than 0, found 'Infinity'")]
+    [InlineData("speed", "NaN", "3:37: 'speed' must be a number greater than 0, found 'NaN'")]
+    [InlineData("speed", "", "3:30: 'speed' must be a number greater than 0, found nothing")]
+    public void A_bad_pcap_replay_option_is_reported_at_its_value_or_at_its_key_when_empty(string key, string value, string error)
+    {
+        var yaml = $"name: p\nports:\n  a: {{ spec: \"pcap:in.pcap\", {key}: {value} }}\npipes:\n  - a -> drop";
+
+        Assert.Equal("p.yaml:" + error, SingleError(yaml));
+    }
+
+    [Fact]
+    public void Pcap_replay_options_on_a_port_that_is_not_a_pcap_source_are_reported_at_the_key()
+    {
+        const string yaml = """
+            name: p
+            ports:
+              a: { spec: "netmap:p}0", loop: 2 }
+              b: { spec: "pcap-out:out.pcap", pace: recorded, speed: x }
+            pipes:
+              - a -> b
+            """;
+
+        Assert.Equal(
+            [
+                "p.yaml:3:28: 'loop' only applies to pcap: ports",
+                "p.yaml:4:35: 'pace' only applies to pcap: ports",
+                "p.yaml:4:51: 'speed' only applies to pcap: ports",
+            ],
+            Errors(yaml));
     }
 
     [Fact]
@@ -631,7 +720,7 @@ public sealed class PipelineLoaderTests
         string[] expected =
         [
             "p.yaml:2:12: no port or stage named 'nope'",
-            "p.yaml:5:33: unknown key 'mtu' (expected one of: spec, overflow)",
+            "p.yaml:5:33: unknown key 'mtu' (expected one of: spec, overflow, pace, loop, speed)",
             "p.yaml:7:3: stage 't' has no input: nothing connects to it",
             "p.yaml:7:24: 'vid' must be an integer from -2147483648 to 2147483647, found 'x'",
             "p.yaml:8:19: 'window' must be an integer from 1 to 1024, found '0'",
