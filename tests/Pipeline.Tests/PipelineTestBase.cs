@@ -33,7 +33,9 @@ public abstract class PipelineTestBase : Akka.TestKit.Xunit2.TestKit
             .Register<ParityStage>()
             .Register<SlowStage>()
             .Register<FaultyStage>()
-            .Register<HoarderStage>();
+            .Register<HoarderStage>()
+            .Register<DelayStage>()
+            .Register<MirrorTestStage>();
     }
 
     protected NetmapDomain Domain { get; }
@@ -82,8 +84,8 @@ public abstract class PipelineTestBase : Akka.TestKit.Xunit2.TestKit
         }
     }
 
-    protected PipelineRuntime Start(PipelineDefinition definition) =>
-        PipelineRuntime.Start(Sys, definition, new PipelineRuntimeOptions { Domain = Domain, Checked = true, Registry = Registry });
+    protected PipelineRuntime Start(PipelineDefinition definition, TimeProvider? time = null) =>
+        PipelineRuntime.Start(Sys, definition, new PipelineRuntimeOptions { Domain = Domain, Checked = true, Registry = Registry, Time = time ?? TimeProvider.System });
 
     /// <summary>
     /// Opens a pipe end for the test's side, after the pipeline opened its own. With

@@ -136,3 +136,35 @@ public sealed class HoarderStage : IPacketStage
         _kept = batch;
     }
 }
+
+public sealed record DelayOptions
+{
+    public int DelayMs { get; init; } = 100;
+}
+
+/// <summary>Holds every packet back for <see cref="DelayOptions.DelayMs"/> (on the pipeline's clock).</summary>
+[Stage("delay")]
+public sealed class DelayStage(DelayOptions options) : IPacketStage
+{
+    public void OnBatch(PacketBatch batch, StageContext context)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            context.Delay(i, GateId.Out, TimeSpan.FromMilliseconds(options.DelayMs));
+        }
+    }
+}
+
+/// <summary>Sends every packet on, and a copy of it to <c>copy</c>.</summary>
+[Stage("mirror-test", Gates = ["out", "copy"])]
+public sealed class MirrorTestStage : IPacketStage
+{
+    public void OnBatch(PacketBatch batch, StageContext context)
+    {
+        var copy = context.Gate("copy");
+        for (var i = 0; i < batch.Count; i++)
+        {
+            context.TryCopyTo(i, copy);
+        }
+    }
+}

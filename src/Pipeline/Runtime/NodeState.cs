@@ -83,7 +83,7 @@ internal class NodeState
 }
 
 /// <summary>Settings every node reads.</summary>
-internal sealed record RuntimeSettings(int Window, int BatchSize, int Headroom, TimeSpan PollInterval, bool Checked);
+internal sealed record RuntimeSettings(int Window, int BatchSize, int Headroom, TimeSpan PollInterval, bool Checked, TimeProvider Time);
 
 /// <summary>Runtime state of a stage node.</summary>
 internal sealed class StageNode : NodeState
@@ -101,7 +101,23 @@ internal sealed class StageNode : NodeState
 
     /// <summary>The batch the stage is processing (the one it held if it throws).</summary>
     public Deliver? InFlight { get; set; }
+
+    /// <summary>Slots of the packets the stage delayed, in the order delayed; they survive a restart of the stage.</summary>
+    public Queue<DelayedPacket> Delayed { get; } = new();
+
+    /// <summary>Packets in <see cref="Delayed"/>.</summary>
+    public int DelayedPackets { get; set; }
+
+    /// <summary>Bytes in <see cref="Delayed"/>.</summary>
+    public long DelayedBytes { get; set; }
 }
+
+/// <summary>
+/// One slot of a packet held by the runtime for a stage until <see cref="ReleaseAt"/> (a
+/// <see cref="TimeProvider"/> timestamp); a multi-slot packet is consecutive entries, MOREFRAG on all but
+/// the last.
+/// </summary>
+internal readonly record struct DelayedPacket(Netmap.Io.Rings.Slot Slot, PacketMeta Meta, ushort Gate, long ReleaseAt);
 
 /// <summary>Runtime state of a port node.</summary>
 internal sealed class PortNode : NodeState

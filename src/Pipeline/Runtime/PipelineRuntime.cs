@@ -172,7 +172,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
         try
         {
             var arena = domain.DefaultArena;
-            var settings = new RuntimeSettings(memory.Window, memory.BatchSize, memory.Headroom, options.PollInterval, options.Checked);
+            var settings = new RuntimeSettings(memory.Window, memory.BatchSize, memory.Headroom, options.PollInterval, options.Checked, options.Time);
             var pool = new BatchPool(arena, memory.BatchSize, initialBatches: (definition.Edges.Count * memory.Window) + 4, options.Checked);
             var nodes = new List<NodeState>();
             var register = new RegisterOptions

@@ -19,6 +19,9 @@ public sealed record PipelineRuntimeOptions
     /// <summary>How long an idle port waits before looking at its rings again. <b>Default:</b> 1 ms.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>The clock stages read (rates, delays); a fake one makes time-based tests exact. <b>Default:</b> <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>The stage types for in-memory definitions (files name theirs at load time). <b>Default:</b> null.</summary>
     public StageRegistry? Registry { get; init; }
 }

@@ -26,6 +26,7 @@ internal sealed partial class PortActor
         var poolOwner = _node.Pool.Owner;
         var headroom = _node.Settings.Headroom;
         PacketBatch? batch = null;
+        long tooBig = 0;
         var meta = new PacketMeta { InputPort = _node.Index };
         foreach (var ring in handle.RxRings)
         {
@@ -39,7 +40,7 @@ internal sealed partial class PortActor
             var fresh = arena.AllocBatch(portOwner, _fresh.AsSpan(0, available));
             var used = 0;
             var k = ring.Head;
-            while (used < fresh)
+            while (used < fresh && k != ring.Tail)
             {
                 // A multi-slot packet moves whole or not at all.
                 var end = k;
@@ -48,6 +49,15 @@ internal sealed partial class PortActor
                 {
                     end = ring.Next(end);
                     fragments++;
+                }
+
+                if (fragments > _node.Pool.Capacity)
+                {
+                    // More slots than a whole batch holds: it could never move, and would block the ring for
+                    // good. Its slots go back to the port with their buffers; it counts as a too-big drop.
+                    k = ring.Next(end);
+                    tooBig++;
+                    continue;
                 }
 
                 if (used + fragments > fresh)
@@ -87,6 +97,11 @@ internal sealed partial class PortActor
             }
 
             ring.Head = ring.Cur = k;
+        }
+
+        if (tooBig != 0)
+        {
+            _node.Counters.AddDrops(DropReason.TooBig, tooBig);
         }
 
         if (batch is null)

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Netmap.Io.Rings;
 using Pipeline.Runtime.Messages;
 using Pipeline.Stages;
 
@@ -15,19 +16,22 @@ namespace Pipeline.Runtime;
 /// its credit, and the supervisor restarts the actor with a fresh stage instance; queue, credits and
 /// counters live in <see cref="StageNode"/> and survive.
 /// </remarks>
-internal sealed class StageActor : UntypedActor
+internal sealed class StageActor : UntypedActor, IWithTimers
 {
     private readonly StageNode _node;
     private readonly IPacketStage _stage;
     private readonly StageContext _context;
     private readonly PacketBatch?[] _scatter;
     private readonly uint[] _freed;
+    private readonly uint[] _copyBuffers = new uint[Ring.MaxFragments];
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public StageActor(StageNode node)
     {
         _node = node;
         _stage = node.Definition.Descriptor.Create(node.Definition.Options);
-        _context = new StageContext(node.Name, node.Definition.Descriptor.Gates, node.Pool.Arena, node.Pool.Capacity)
+        _context = new StageContext(node.Name, node.Definition.Descriptor.Gates, node.Pool.Arena, node.Pool.Capacity, node.Settings.Time)
         {
             // A gate piped somewhere, or to the drop sink, is connected; the others drop as 'unconnected'.
             ConnectedGates = Array.ConvertAll(node.Outputs, static o => o.Edge >= 0),
@@ -57,6 +61,18 @@ internal sealed class StageActor : UntypedActor
                     _node.DropBatch(pending.Batch, DropReason.Shutdown);
                     _node.ReturnCredit(pending.Edge, Self);
                 }
+
+                while (_node.Delayed.TryDequeue(out var delayed))
+                {
+                    _node.Pool.Arena.Free(delayed.Slot.BufIdx, _node.Pool.Owner);
+                    if ((delayed.Slot.Flags & SlotFlags.MoreFrag) == 0)
+                    {
+                        _node.Counters.AddDrops(DropReason.Shutdown, 1);
+                    }
+                }
+
+                _node.DelayedPackets = 0;
+                _node.DelayedBytes = 0;
 
                 Sender.Tell(new ShutdownDone(_node.Name));
                 break;
@@ -89,6 +105,7 @@ internal sealed class StageActor : UntypedActor
 
     private void Drain()
     {
+        ReleaseDue();
         while (_node.Pending.Count > 0 && _node.AllOutputsHaveCredit)
         {
             var deliver = _node.Pending.Dequeue();
@@ -96,7 +113,77 @@ internal sealed class StageActor : UntypedActor
             Process(deliver.Batch);
             _node.InFlight = null;
             _node.ReturnCredit(deliver.Edge, Self);
+            ReleaseDue();
         }
+
+        if (_node.Delayed.Count > 0)
+        {
+            // Look again when the first delayed packet is due (at most 10 ms later: the clock may be a fake one).
+            var wait = _node.Settings.Time.GetElapsedTime(_node.Settings.Time.GetTimestamp(), _node.Delayed.Peek().ReleaseAt);
+            var delay = wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait > TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait;
+            Timers.StartSingleTimer(ReleaseTimer, Poll.Instance, delay);
+        }
+    }
+
+    /// <summary>Sends the delayed packets that are due, in order, as far as their gates have credit.</summary>
+    private void ReleaseDue()
+    {
+        var queue = _node.Delayed;
+        if (queue.Count == 0)
+        {
+            return;
+        }
+
+        var now = _node.Settings.Time.GetTimestamp();
+        long packets = 0;
+        long bytes = 0;
+        while (queue.TryPeek(out var head) && head.ReleaseAt <= now)
+        {
+            var gate = _node.Outputs[head.Gate];
+            if (gate.IsPipe && gate.Credits <= 0 && _scatter[head.Gate] is null)
+            {
+                break; // the gate's pipe is full: the packets wait, in order
+            }
+
+            // Move the whole packet (its fragments are consecutive entries).
+            var output = gate.IsPipe ? OutputFor(head.Gate) : null;
+            while (queue.TryDequeue(out var entry))
+            {
+                bytes += entry.Slot.Len;
+                _node.DelayedBytes -= entry.Slot.Len;
+                if (output is null)
+                {
+                    _node.Pool.Arena.Free(entry.Slot.BufIdx, _node.Pool.Owner);
+                }
+                else
+                {
+                    var slot = entry.Slot;
+                    var meta = entry.Meta;
+                    output.Add(in slot, in meta);
+                }
+
+                if ((entry.Slot.Flags & SlotFlags.MoreFrag) == 0)
+                {
+                    break;
+                }
+            }
+
+            _node.DelayedPackets--;
+            if (output is null)
+            {
+                _node.Counters.AddDrops(gate.ToDrop ? DropReason.Discarded : DropReason.Unconnected, 1);
+                continue;
+            }
+
+            packets++;
+            if (output.Count > output.Capacity - Ring.MaxFragments)
+            {
+                SendOutput(head.Gate);
+            }
+        }
+
+        _node.Counters.AddOut(packets, bytes);
+        SendOutputs();
     }
 
     private void Process(PacketBatch batch)
@@ -123,7 +210,7 @@ internal sealed class StageActor : UntypedActor
     {
         var verdicts = _context.Verdicts(batch.Count);
         var first = verdicts.Length > 0 ? verdicts[0] : (ushort)0;
-        if (first != StageContext.DropVerdict && !verdicts.ContainsAnyExcept(first) && _node.Outputs[first].IsPipe)
+        if (first < StageContext.DelayVerdict && _context.Copies.IsEmpty && !verdicts.ContainsAnyExcept(first) && _node.Outputs[first].IsPipe)
         {
             // Measured after the stage ran: pushed and popped headers change the bytes.
             var (packets, bytes) = BatchStats.Measure(batch.Slots);
@@ -137,10 +224,28 @@ internal sealed class StageActor : UntypedActor
         var freed = 0;
         long outPackets = 0;
         long outBytes = 0;
+        foreach (var (index, gate) in _context.Copies)
+        {
+            (outPackets, outBytes) = Copy(slots, meta, index, gate, outPackets, outBytes);
+        }
+
         for (var i = 0; i < slots.Length;)
         {
             var end = BatchStats.PacketEnd(slots, i);
             var verdict = verdicts[i]; // the first fragment's verdict holds for the whole packet
+            if (verdict == StageContext.DelayVerdict)
+            {
+                for (var k = i; k < end; k++)
+                {
+                    _node.Delayed.Enqueue(new DelayedPacket(slots[k], meta[k], _context.DelayGate(i), _context.ReleaseAt(i)));
+                    _node.DelayedBytes += slots[k].Len;
+                }
+
+                _node.DelayedPackets++;
+                i = end;
+                continue;
+            }
+
             var reason = verdict == StageContext.DropVerdict ? _context.ReasonOf(i)
                 : _node.Outputs[verdict].IsPipe ? (DropReason?)null
                 : _node.Outputs[verdict].ToDrop ? DropReason.Discarded : DropReason.Unconnected;
@@ -154,7 +259,13 @@ internal sealed class StageActor : UntypedActor
             }
             else
             {
-                var output = _scatter[verdict] ??= _node.Pool.Rent(Self, _node.Name);
+                var output = OutputFor(verdict);
+                if (output.Count + (end - i) > output.Capacity)
+                {
+                    SendOutput(verdict);
+                    output = OutputFor(verdict);
+                }
+
                 for (var k = i; k < end; k++)
                 {
                     output.Add(in slots[k], in meta[k]);
@@ -171,13 +282,67 @@ internal sealed class StageActor : UntypedActor
         batch.SetCount(0);
         _node.Pool.Return(batch);
         _node.Counters.AddOut(outPackets, outBytes);
-        for (var g = 0; g < _scatter.Length; g++)
+        SendOutputs();
+    }
+
+    /// <summary>Copies packet <paramref name="index"/> into new buffers bound for <paramref name="gate"/> (the mirror's one copy).</summary>
+    private (long Packets, long Bytes) Copy(ReadOnlySpan<Slot> slots, ReadOnlySpan<PacketMeta> meta, int index, ushort gate, long packets, long bytes)
+    {
+        var end = BatchStats.PacketEnd(slots, index);
+        var fragments = end - index;
+        var target = _node.Outputs[gate];
+        if (!target.IsPipe)
         {
-            if (_scatter[g] is { } output)
-            {
-                _scatter[g] = null;
-                _node.Outputs[g].Send(output, Self);
-            }
+            return (packets, bytes); // nothing takes the copy: it is never made
+        }
+
+        var arena = _node.Pool.Arena;
+        var got = arena.AllocBatch(_node.Pool.Owner, _copyBuffers.AsSpan(0, fragments));
+        if (got < fragments)
+        {
+            arena.FreeBatch(_copyBuffers.AsSpan(0, got), _node.Pool.Owner);
+            _node.Counters.AddDrops(DropReason.Overflow, 1); // no buffer for the copy: the copy is dropped
+            return (packets, bytes);
+        }
+
+        var output = OutputFor(gate);
+        if (output.Count + fragments > output.Capacity)
+        {
+            SendOutput(gate);
+            output = OutputFor(gate);
+        }
+
+        for (var f = 0; f < fragments; f++)
+        {
+            var slot = slots[index + f];
+            var length = (int)slot.Offset + slot.Len;
+            arena.GetBuffer(slot.BufIdx)[..length].CopyTo(arena.GetBuffer(_copyBuffers[f]));
+            slot.BufIdx = _copyBuffers[f];
+            output.Add(in slot, in meta[index + f]);
+            bytes += slot.Len;
+        }
+
+        return (packets + 1, bytes);
+    }
+
+    private PacketBatch OutputFor(ushort gate) => _scatter[gate] ??= _node.Pool.Rent(Self, _node.Name);
+
+    private void SendOutput(ushort gate)
+    {
+        if (_scatter[gate] is { } output)
+        {
+            _scatter[gate] = null;
+            _node.Outputs[gate].Send(output, Self);
         }
     }
+
+    private void SendOutputs()
+    {
+        for (var g = 0; g < _scatter.Length; g++)
+        {
+            SendOutput((ushort)g);
+        }
+    }
+
+    private const string ReleaseTimer = "release";
 }

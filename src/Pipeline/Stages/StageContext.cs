@@ -11,19 +11,37 @@ namespace Pipeline.Stages;
 public sealed class StageContext
 {
     internal const ushort DropVerdict = ushort.MaxValue;
+    internal const ushort DelayVerdict = ushort.MaxValue - 1;
 
     private readonly string[] _gates;
     private readonly ushort[] _verdicts;
     private readonly DropReason[] _reasons;
+    private readonly long[] _releaseAt;
+    private readonly ushort[] _delayGate;
+    private readonly (int Index, ushort Gate)[] _copies;
+    private int _copyCount;
 
-    internal StageContext(string stageName, IReadOnlyList<string> gates, BufferArena arena, int batchCapacity)
+    internal StageContext(string stageName, IReadOnlyList<string> gates, BufferArena arena, int batchCapacity, TimeProvider? time = null)
     {
         StageName = stageName;
         _gates = [.. gates];
         Arena = arena;
+        Time = time ?? TimeProvider.System;
         _verdicts = new ushort[batchCapacity];
         _reasons = new DropReason[batchCapacity];
+        _releaseAt = new long[batchCapacity];
+        _delayGate = new ushort[batchCapacity];
+        _copies = new (int, ushort)[batchCapacity];
     }
+
+    /// <summary>The pipeline's clock (a fake one in tests): use it, not the wall clock, for rates and delays.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>Packets this stage has delayed that have not left yet.</summary>
+    public int DelayedPackets { get; internal set; }
+
+    /// <summary>Bytes of the packets this stage has delayed that have not left yet.</summary>
+    public long DelayedBytes { get; internal set; }
 
     /// <summary>The stage's name in the pipeline.</summary>
     public string StageName { get; }
@@ -84,12 +102,59 @@ public sealed class StageContext
     /// <summary>Per gate (by index), whether it is connected; set by the runtime, null when unknown (all count as connected).</summary>
     internal bool[]? ConnectedGates { get; set; }
 
+    /// <summary>
+    /// Holds packet <paramref name="index"/> back and sends it to <paramref name="gate"/> once <paramref name="delay"/>
+    /// has passed (netmap's tlem). Delayed packets leave in the order they were delayed, each no earlier than
+    /// its time; the runtime keeps them (and frees them if the pipeline stops first).
+    /// </summary>
+    public void Delay(int index, GateId gate, TimeSpan delay)
+    {
+        if ((uint)gate.Index >= (uint)_gates.Length)
+        {
+            ThrowBadGate(gate);
+        }
+
+        _verdicts[index] = DelayVerdict;
+        _delayGate[index] = (ushort)gate.Index;
+        _releaseAt[index] = Time.GetTimestamp() + (long)(delay.TotalSeconds * Time.TimestampFrequency);
+    }
+
+    /// <summary>
+    /// Sends a copy of packet <paramref name="index"/> (new buffers, the bytes copied: the one place a packet is
+    /// copied) to <paramref name="gate"/>, besides the packet's own verdict. False when no buffer is free.
+    /// </summary>
+    public bool TryCopyTo(int index, GateId gate)
+    {
+        if ((uint)gate.Index >= (uint)_gates.Length)
+        {
+            ThrowBadGate(gate);
+        }
+
+        if (_copyCount == _copies.Length || Arena.FreeCount == 0)
+        {
+            return false;
+        }
+
+        _copies[_copyCount++] = (index, (ushort)gate.Index);
+        return true;
+    }
+
     internal ReadOnlySpan<ushort> Verdicts(int count) => _verdicts.AsSpan(0, count);
+
+    internal long ReleaseAt(int index) => _releaseAt[index];
+
+    internal ushort DelayGate(int index) => _delayGate[index];
+
+    internal ReadOnlySpan<(int Index, ushort Gate)> Copies => _copies.AsSpan(0, _copyCount);
 
     internal DropReason ReasonOf(int index) => _reasons[index];
 
-    /// <summary>Every packet starts on <c>out</c>.</summary>
-    internal void Reset(int count) => _verdicts.AsSpan(0, count).Clear();
+    /// <summary>Every packet starts on <c>out</c>, with no copies.</summary>
+    internal void Reset(int count)
+    {
+        _verdicts.AsSpan(0, count).Clear();
+        _copyCount = 0;
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowBadGate(GateId gate) =>
