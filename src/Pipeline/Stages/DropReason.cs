@@ -23,13 +23,27 @@ public enum DropReason
     Shutdown,
     /// <summary>A port refused it on TX.</summary>
     TxError,
+    /// <summary>Its IPv4 TTL or IPv6 hop limit ran out (a router).</summary>
+    TtlExceeded,
+    /// <summary>A deny rule matched it (a filter with no <c>deny</c> gate connected).</summary>
+    Denied,
+    /// <summary>It exceeded a rate limit.</summary>
+    Rate,
+    /// <summary>It duplicated a packet seen within the window (dedup).</summary>
+    Duplicate,
+    /// <summary>A link emulator lost it on purpose.</summary>
+    Loss,
+    /// <summary>A stage's own queue was full (a link emulator's max queue).</summary>
+    QueueFull,
+    /// <summary>A sampler did not pick it.</summary>
+    SampledOut,
 }
 
 /// <summary>Helpers over <see cref="DropReason"/>.</summary>
 public static class DropReasons
 {
     /// <summary>The number of reasons (array size for per-reason counters).</summary>
-    public const int Count = (int)DropReason.TxError + 1;
+    public const int Count = (int)DropReason.SampledOut + 1;
 
     /// <summary>The reason's name as counters and tables print it: <c>no-route</c>.</summary>
     public static string Name(DropReason reason) => reason switch
@@ -44,6 +58,13 @@ public static class DropReasons
         DropReason.Discarded => "discarded",
         DropReason.Shutdown => "shutdown",
         DropReason.TxError => "tx-error",
+        DropReason.TtlExceeded => "ttl-exceeded",
+        DropReason.Denied => "denied",
+        DropReason.Rate => "rate",
+        DropReason.Duplicate => "duplicate",
+        DropReason.Loss => "loss",
+        DropReason.QueueFull => "queue-full",
+        DropReason.SampledOut => "sampled-out",
         _ => reason.ToString(),
     };
 }
