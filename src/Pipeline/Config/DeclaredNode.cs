@@ -18,6 +18,9 @@ internal sealed class DeclaredNode(string name, NodeKind kind, SourceSpan where)
     /// <summary>The stage's type; null for ports and for stages whose type is unknown (their gates are not checked).</summary>
     public StageDescriptor? Descriptor { get; set; }
 
+    /// <summary>The stage's output gates; null for ports and when they are unknown (a bad type or options): not checked.</summary>
+    public IReadOnlyList<string>? Gates { get; set; }
+
     /// <summary>A pipe sends packets to it (stages must have an input).</summary>
     public bool HasInput { get; set; }
 

@@ -182,15 +182,21 @@ internal sealed class PipeParser
                 _diagnostics.Add(at, $"port '{node.Name}' has no gate '{gate}' (a port's only output is 'out', its RX)");
                 source = false;
             }
-            else if (node.Descriptor is { } descriptor && !descriptor.Gates.Contains(gate))
+            else if (node.Gates is { } gates && !gates.Contains(gate))
             {
-                _diagnostics.Add(at, $"stage '{node.Name}' has no gate '{gate}' (gates: {string.Join(", ", descriptor.Gates)})");
+                _diagnostics.Add(at, $"stage '{node.Name}' has no gate '{gate}' (gates: {string.Join(", ", gates)})");
                 source = false;
             }
             else if (last)
             {
                 _diagnostics.Add(at, $"gate '{node.Name}.{gate}' leads nowhere: nothing follows it in the pipe");
             }
+        }
+        else if (source && node.Gates is { } gates && !gates.Contains(DefaultGate))
+        {
+            // Gates named by the stage's options (a switch's ports) include no 'out': the pipe must name one.
+            _diagnostics.Add(at, $"stage '{node.Name}' has no gate '{DefaultGate}': name one of its gates ({string.Join(", ", gates)}), as '{node.Name}.{gates[0]}'");
+            source = false;
         }
 
         return (source, true);

@@ -72,7 +72,11 @@ public enum PortOverflow
 }
 
 /// <summary>A stage: its type, its bound options, its place in the file.</summary>
-public sealed record StageDefinition(string Name, StageDescriptor Descriptor, object? Options, SourceSpan Where);
+public sealed record StageDefinition(string Name, StageDescriptor Descriptor, object? Options, SourceSpan Where)
+{
+    /// <summary>Its output gates, the default first: the type's, or those its options name (<see cref="IStageGates"/>).</summary>
+    public IReadOnlyList<string> Gates => Descriptor.GatesFor(Options);
+}
 
 /// <summary>What kind of node an edge endpoint is.</summary>
 public enum NodeKind

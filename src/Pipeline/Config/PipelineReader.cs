@@ -338,13 +338,49 @@ internal sealed class PipelineReader
             }
 
             _nodes[name].Descriptor = descriptor;
+            _nodes[name].Gates = descriptor.GatesFromOptions ? null : descriptor.Gates;
             if (binder.TryBind(descriptor, key, mapping, out var options))
             {
-                stages.Add(new StageDefinition(name, descriptor, options, _diagnostics.At(key)));
+                var stage = new StageDefinition(name, descriptor, options, _diagnostics.At(key));
+                if (descriptor.GatesFromOptions && GatesProblem(stage.Gates) is { } problem)
+                {
+                    _diagnostics.Add(key, $"stage '{name}' {problem}");
+                    continue;
+                }
+
+                _nodes[name].Gates = stage.Gates;
+                stages.Add(stage);
             }
         }
 
         return stages;
+    }
+
+    // What is wrong with gates a stage's options name (IStageGates), or null.
+    private static string? GatesProblem(IReadOnlyList<string> gates)
+    {
+        if (gates.Count == 0)
+        {
+            return "has no gates";
+        }
+
+        for (var g = 0; g < gates.Count; g++)
+        {
+            if (!PipeParser.IsName(gates[g] ?? string.Empty))
+            {
+                return $"has an invalid gate name '{gates[g]}': use letters, digits, '_' and '-'";
+            }
+
+            for (var h = 0; h < g; h++)
+            {
+                if (gates[h] == gates[g])
+                {
+                    return $"names gate '{gates[g]}' twice";
+                }
+            }
+        }
+
+        return null;
     }
 
     private void ReadPipes(Entry section, PipeParser pipes)

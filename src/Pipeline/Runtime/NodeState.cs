@@ -83,7 +83,11 @@ internal class NodeState
 }
 
 /// <summary>Settings every node reads.</summary>
-internal sealed record RuntimeSettings(int Window, int BatchSize, int Headroom, TimeSpan PollInterval, bool Checked, TimeProvider Time);
+internal sealed record RuntimeSettings(int Window, int BatchSize, int Headroom, TimeSpan PollInterval, bool Checked, TimeProvider Time)
+{
+    /// <summary>The pipeline's port names by index (<see cref="PacketMeta.InputPort"/>).</summary>
+    public string[] PortNames { get; init; } = [];
+}
 
 /// <summary>Runtime state of a stage node.</summary>
 internal sealed class StageNode : NodeState

@@ -172,7 +172,10 @@ public sealed class PipelineRuntime : IAsyncDisposable
         try
         {
             var arena = domain.DefaultArena;
-            var settings = new RuntimeSettings(memory.Window, memory.BatchSize, memory.Headroom, options.PollInterval, options.Checked, options.Time);
+            var settings = new RuntimeSettings(memory.Window, memory.BatchSize, memory.Headroom, options.PollInterval, options.Checked, options.Time)
+            {
+                PortNames = [.. definition.Ports.Select(static p => p.Name)],
+            };
             var pool = new BatchPool(arena, memory.BatchSize, initialBatches: (definition.Edges.Count * memory.Window) + 4, options.Checked);
             var nodes = new List<NodeState>();
             var register = new RegisterOptions
@@ -197,10 +200,11 @@ public sealed class PipelineRuntime : IAsyncDisposable
 
             foreach (var stage in definition.Stages)
             {
-                var outputs = new OutputGate[stage.Descriptor.Gates.Count];
+                var gates = stage.Gates;
+                var outputs = new OutputGate[gates.Count];
                 for (var g = 0; g < outputs.Length; g++)
                 {
-                    outputs[g] = new OutputGate(stage.Name, stage.Descriptor.Gates[g]);
+                    outputs[g] = new OutputGate(stage.Name, gates[g]);
                 }
 
                 nodes.Add(new StageNode(stage, new NodeCounters(stage.Name, NodeRole.Stage), pool, settings) { Outputs = outputs });

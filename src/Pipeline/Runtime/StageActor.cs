@@ -31,8 +31,9 @@ internal sealed class StageActor : UntypedActor, IWithTimers
     {
         _node = node;
         _stage = node.Definition.Descriptor.Create(node.Definition.Options);
-        _context = new StageContext(node.Name, node.Definition.Descriptor.Gates, node.Pool.Arena, node.Pool.Capacity, node.Settings.Time)
+        _context = new StageContext(node.Name, node.Definition.Gates, node.Pool.Arena, node.Pool.Capacity, node.Settings.Time)
         {
+            PortNames = node.Settings.PortNames,
             // A gate piped somewhere, or to the drop sink, is connected; the others drop as 'unconnected'.
             ConnectedGates = Array.ConvertAll(node.Outputs, static o => o.Edge >= 0),
         };
@@ -192,6 +193,8 @@ internal sealed class StageActor : UntypedActor, IWithTimers
         var (packets, bytes) = BatchStats.Measure(batch.Slots);
         _node.Counters.AddIn(packets, bytes);
         _context.Reset(batch.Count);
+        _context.DelayedPackets = _node.DelayedPackets;
+        _context.DelayedBytes = _node.DelayedBytes;
         var previous = OwnershipScope.Enter(Self, _node.Name);
         try
         {
@@ -202,6 +205,7 @@ internal sealed class StageActor : UntypedActor, IWithTimers
             OwnershipScope.Exit(previous);
         }
 
+        _node.Counters.AddDrops(DropReason.Overflow, _context.LostCopies);
         Scatter(batch);
     }
 

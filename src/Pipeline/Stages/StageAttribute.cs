@@ -17,7 +17,10 @@ public sealed class StageAttribute : Attribute
     /// <summary>The YAML <c>type:</c> of the stage.</summary>
     public string Name { get; }
 
-    /// <summary>Output gates; the first is the default. <b>Default:</b> <c>["out"]</c>.</summary>
+    /// <summary>
+    /// Output gates; the first is the default. <b>Default:</b> <c>["out"]</c>. A stage whose options implement
+    /// <see cref="IStageGates"/> takes its gates from them: these then only describe them for <c>pipeline stages</c>.
+    /// </summary>
     public string[] Gates { get; set; } = ["out"];
 
     /// <summary>One line for <c>pipeline stages</c>.</summary>

@@ -18,7 +18,7 @@ public sealed class StageContext
     private readonly DropReason[] _reasons;
     private readonly long[] _releaseAt;
     private readonly ushort[] _delayGate;
-    private readonly (int Index, ushort Gate)[] _copies;
+    private (int Index, ushort Gate)[] _copies;
     private int _copyCount;
 
     internal StageContext(string stageName, IReadOnlyList<string> gates, BufferArena arena, int batchCapacity, TimeProvider? time = null)
@@ -99,6 +99,16 @@ public sealed class StageContext
         return ConnectedGates is not { } connected || connected[gate.Index];
     }
 
+    /// <summary>
+    /// The name of the pipeline port with index <paramref name="inputPort"/> (a packet's
+    /// <see cref="Runtime.PacketMeta.InputPort"/>); null when there is no such port or the runtime has not said.
+    /// </summary>
+    public string? PortName(int inputPort) =>
+        PortNames is { } names && (uint)inputPort < (uint)names.Length ? names[inputPort] : null;
+
+    /// <summary>The pipeline's port names by index; set by the runtime, null when unknown.</summary>
+    internal string[]? PortNames { get; set; }
+
     /// <summary>Per gate (by index), whether it is connected; set by the runtime, null when unknown (all count as connected).</summary>
     internal bool[]? ConnectedGates { get; set; }
 
@@ -116,7 +126,8 @@ public sealed class StageContext
 
         _verdicts[index] = DelayVerdict;
         _delayGate[index] = (ushort)gate.Index;
-        _releaseAt[index] = Time.GetTimestamp() + (long)(delay.TotalSeconds * Time.TimestampFrequency);
+        // Integer arithmetic: a double would round a release a tick early now and then.
+        _releaseAt[index] = Time.GetTimestamp() + (long)((Int128)delay.Ticks * Time.TimestampFrequency / TimeSpan.TicksPerSecond);
     }
 
     /// <summary>
@@ -130,9 +141,16 @@ public sealed class StageContext
             ThrowBadGate(gate);
         }
 
-        if (_copyCount == _copies.Length || Arena.FreeCount == 0)
+        if (Arena.FreeCount == 0)
         {
+            LostCopies++; // counted by the runtime as an overflow drop
             return false;
+        }
+
+        if (_copyCount == _copies.Length)
+        {
+            // A flood makes several copies of one packet: grow once, then steady state allocates nothing.
+            Array.Resize(ref _copies, _copies.Length * 2);
         }
 
         _copies[_copyCount++] = (index, (ushort)gate.Index);
@@ -147,6 +165,9 @@ public sealed class StageContext
 
     internal ReadOnlySpan<(int Index, ushort Gate)> Copies => _copies.AsSpan(0, _copyCount);
 
+    /// <summary>Copies asked for in this batch that could not be made (no free buffer).</summary>
+    internal int LostCopies { get; private set; }
+
     internal DropReason ReasonOf(int index) => _reasons[index];
 
     /// <summary>Every packet starts on <c>out</c>, with no copies.</summary>
@@ -154,6 +175,7 @@ public sealed class StageContext
     {
         _verdicts.AsSpan(0, count).Clear();
         _copyCount = 0;
+        LostCopies = 0;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

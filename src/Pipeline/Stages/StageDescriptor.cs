@@ -26,14 +26,31 @@ public sealed class StageDescriptor
     /// <summary>The class that implements <see cref="IPacketStage"/>.</summary>
     public Type StageType { get; }
 
-    /// <summary>Output gates, the default first.</summary>
+    /// <summary>
+    /// Output gates, the default first. For a stage whose options implement <see cref="IStageGates"/>
+    /// (<see cref="GatesFromOptions"/>), only a description of them: use <see cref="GatesFor"/>.
+    /// </summary>
     public IReadOnlyList<string> Gates { get; }
+
+    /// <summary>True when the gates come from the options (<see cref="OptionsType"/> implements <see cref="IStageGates"/>).</summary>
+    public bool GatesFromOptions => OptionsType is not null && typeof(IStageGates).IsAssignableFrom(OptionsType);
 
     /// <summary>One line of description.</summary>
     public string Summary { get; }
 
     /// <summary>The options record bound from the stage's YAML keys, or null when it takes none.</summary>
     public Type? OptionsType { get; }
+
+    /// <summary>The output gates of a stage created with <paramref name="options"/>: the options' own when <see cref="GatesFromOptions"/>, else <see cref="Gates"/>.</summary>
+    public IReadOnlyList<string> GatesFor(object? options)
+    {
+        if (!GatesFromOptions)
+        {
+            return Gates;
+        }
+
+        return (options ?? Activator.CreateInstance(OptionsType!)) is IStageGates own ? own.Gates : Gates;
+    }
 
     /// <summary>Creates a stage instance with <paramref name="options"/> (an instance of <see cref="OptionsType"/>, or null).</summary>
     public IPacketStage Create(object? options) =>
