@@ -18,6 +18,7 @@ public sealed class BatchPool
     private int _freeCount;
     private int _freeStart; // checked mode hands batches out FIFO, so a stale reference rarely meets its batch again
     private int _created;
+    private int _held;
 
     /// <summary>A pool over <paramref name="arena"/> of batches of <paramref name="capacity"/> packets.</summary>
     public BatchPool(BufferArena arena, int capacity, int initialBatches, bool isChecked)
@@ -56,6 +57,40 @@ public sealed class BatchPool
             {
                 return _created - _freeCount;
             }
+        }
+    }
+
+    /// <summary>
+    /// Batches out of the pool plus packets held outside any batch (a stage's delay line): zero only when
+    /// nothing is in flight anywhere. Holders count themselves in before they let go of a batch and out
+    /// after they rent the next one, so this never touches zero while a packet moves between the two.
+    /// </summary>
+    public int Outstanding
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _created - _freeCount + _held;
+            }
+        }
+    }
+
+    /// <summary>Counts <paramref name="packets"/> held outside batches (call before returning the batch they came in).</summary>
+    public void Hold(int packets)
+    {
+        lock (_lock)
+        {
+            _held += packets;
+        }
+    }
+
+    /// <summary>Counts <paramref name="packets"/> no longer held (call after renting the batch they leave in).</summary>
+    public void Unhold(int packets)
+    {
+        lock (_lock)
+        {
+            _held -= packets;
         }
     }
 

@@ -106,7 +106,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
                 }
             }
 
-            return sources > 0 && Pool.Rented == 0;
+            return sources > 0 && Pool.Outstanding == 0; // batches and stage-held (delayed) packets
         }
     }
 
@@ -255,7 +255,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
 
         _supervisor.Tell(StopSources.Instance);
         var deadline = DateTime.UtcNow + drainTimeout;
-        while (Pool.Rented > 0 && DateTime.UtcNow < deadline)
+        while (Pool.Outstanding > 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(5).ConfigureAwait(false);
         }

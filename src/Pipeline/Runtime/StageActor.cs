@@ -72,6 +72,7 @@ internal sealed class StageActor : UntypedActor, IWithTimers
                     }
                 }
 
+                _node.Pool.Unhold(_node.DelayedPackets);
                 _node.DelayedPackets = 0;
                 _node.DelayedBytes = 0;
 
@@ -136,6 +137,7 @@ internal sealed class StageActor : UntypedActor, IWithTimers
         }
 
         var now = _node.Settings.Time.GetTimestamp();
+        var released = 0;
         long packets = 0;
         long bytes = 0;
         while (queue.TryPeek(out var head) && head.ReleaseAt <= now)
@@ -170,6 +172,7 @@ internal sealed class StageActor : UntypedActor, IWithTimers
             }
 
             _node.DelayedPackets--;
+            released++;
             if (output is null)
             {
                 _node.Counters.AddDrops(gate.ToDrop ? DropReason.Discarded : DropReason.Unconnected, 1);
@@ -184,6 +187,7 @@ internal sealed class StageActor : UntypedActor, IWithTimers
         }
 
         _node.Counters.AddOut(packets, bytes);
+        _node.Pool.Unhold(released); // after the batches they left in were rented
         SendOutputs();
     }
 
@@ -226,6 +230,7 @@ internal sealed class StageActor : UntypedActor, IWithTimers
         var slots = batch.Slots;
         var meta = batch.Meta;
         var freed = 0;
+        var delayed = 0;
         long outPackets = 0;
         long outBytes = 0;
         foreach (var (index, gate) in _context.Copies)
@@ -246,6 +251,7 @@ internal sealed class StageActor : UntypedActor, IWithTimers
                 }
 
                 _node.DelayedPackets++;
+                delayed++;
                 i = end;
                 continue;
             }
@@ -283,6 +289,11 @@ internal sealed class StageActor : UntypedActor, IWithTimers
         }
 
         _node.Pool.Arena.FreeBatch(_freed.AsSpan(0, freed), _node.Pool.Owner);
+        if (delayed > 0)
+        {
+            _node.Pool.Hold(delayed); // before the batch goes back: the pipeline is never seen empty in between
+        }
+
         batch.SetCount(0);
         _node.Pool.Return(batch);
         _node.Counters.AddOut(outPackets, outBytes);

@@ -81,4 +81,34 @@ public sealed class DelayAndCopyTests : PipelineTestBase
         Assert.Equal(80, runtime.CountersOf("mirror").OutPackets);
         CloseAndAudit();
     }
+
+    [Fact]
+    public async Task A_finite_input_is_not_finished_while_a_stage_still_holds_delayed_packets()
+    {
+        var input = Path.Combine(AppContext.BaseDirectory, "Samples", "mixed.pcap");
+        var output = Path.Combine(Path.GetTempPath(), $"delay-{Guid.NewGuid():N}.pcap");
+        var definition = Define(
+            [("wan", "pcap:" + input), ("lan", "pcap-out:" + output)],
+            [("delay", "delay", new DelayOptions { DelayMs = 300 })],
+            "wan -> delay -> lan");
+        var runtime = Start(definition);
+        try
+        {
+            using (var timeout = new CancellationTokenSource(Timeout))
+            {
+                await runtime.WaitForInputEndAsync(timeout.Token);
+            }
+
+            // Finished only once the delayed packets have left: all 28 reached the sink, none was cut short.
+            Assert.Equal(28, runtime.CountersOf("lan").OutPackets);
+            await runtime.StopAsync(Timeout);
+            Assert.Equal(0, runtime.CountersOf("delay").TotalDrops);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+
+        CloseAndAudit();
+    }
 }
