@@ -2,7 +2,9 @@ using Netmap.Io.Files;
 using Netmap.Io.Memory;
 using Netmap.Io.Ports;
 using Netmap.Io.Ports.Null;
+using Netmap.Io.Ports.Monitors;
 using Netmap.Io.Ports.Pipes;
+using Netmap.Io.Ports.Vale;
 using Netmap.Io.Rings;
 
 namespace Netmap.Io;
@@ -32,8 +34,10 @@ public sealed class NetmapDomain : IDisposable
     private readonly Dictionary<string, PipeParent> _pipeParents = new(StringComparer.Ordinal);
     private readonly List<PortHandle> _handles = [];
     private readonly Dictionary<string, PcapSinkPort> _pcapSinks = new(StringComparer.Ordinal);
+    private ValeRegistry? _vale;
     private int _nullPorts;
     private int _filePorts;
+    private int _monitorPorts;
     private bool _disposed;
 
     /// <summary>Creates the domain and its default region (id 1) from <paramref name="defaultRegion"/>.</summary>
@@ -127,6 +131,30 @@ public sealed class NetmapDomain : IDisposable
         }
     }
 
+    /// <summary>A snapshot of every VALE switch and its ports' counters.</summary>
+    public IReadOnlyList<ValeSwitchInfo> ListVale()
+    {
+        lock (_lock)
+        {
+            var list = new List<ValeSwitchInfo>(ValeSwitches.Switches.Count);
+            foreach (var sw in ValeSwitches.Switches)
+            {
+                list.Add(sw.Snapshot());
+            }
+
+            return list;
+        }
+    }
+
+    /// <summary>The VALE switch named <paramref name="name"/> (e.g. <c>vale0</c>), or null while it has no port.</summary>
+    public ValeSwitch? FindVale(string name)
+    {
+        lock (_lock)
+        {
+            return ValeSwitches.Find(name);
+        }
+    }
+
     /// <summary>Throws <see cref="ArenaException"/> unless every region has all its buffers back.</summary>
     public void AssertNoLeaks()
     {
@@ -186,6 +214,11 @@ public sealed class NetmapDomain : IDisposable
 
             _handles.Remove(handle);
             var last = handle.Port.RemoveBinding();
+            if (last)
+            {
+                handle.Port.OrphanMonitors(); // the port left netmap mode: its monitors fail EIO from now on
+            }
+
             if (handle.ExtraBuffersHead != 0)
             {
                 try
@@ -222,6 +255,37 @@ public sealed class NetmapDomain : IDisposable
             if (exclusive)
             {
                 ring.ExclusiveOwned = false;
+            }
+        }
+    }
+
+    /// <summary>The domain's VALE switches; used with the domain lock held.</summary>
+    internal ValeRegistry ValeSwitches => _vale ??= new ValeRegistry(this);
+
+    /// <summary>Adds a region private to one port (a VALE port's); the caller holds the domain lock.</summary>
+    internal (ushort Id, BufferArena Arena) CreatePrivateRegion(ArenaOptions options)
+    {
+        var id = CreateRegion(options);
+        return (id, _regions[id]);
+    }
+
+    /// <summary>Removes and unmaps a private region; ArenaException (after unmapping) if a buffer was still out.</summary>
+    internal void ReleasePrivateRegion(ushort id)
+    {
+        lock (_lock)
+        {
+            if (!_regions.Remove(id, out var arena))
+            {
+                return;
+            }
+
+            try
+            {
+                arena.AssertNoLeaks();
+            }
+            finally
+            {
+                arena.Dispose();
             }
         }
     }
@@ -268,7 +332,11 @@ public sealed class NetmapDomain : IDisposable
             return CreateNullPort(spec, request);
         }
 
-        RejectMonitorFlags(spec, request);
+        if ((request.Flags & (RegisterFlags.MonitorRx | RegisterFlags.MonitorTx | RegisterFlags.ZcopyMon)) != 0)
+        {
+            created = true;
+            return CreateMonitor(spec, request);
+        }
 
         if (spec.IsPipe)
         {
@@ -277,7 +345,7 @@ public sealed class NetmapDomain : IDisposable
 
         if (spec.Prefix == PortPrefix.Vale)
         {
-            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "VALE switches are not available in this build");
+            return ValeSwitches.Open(spec.Spec, spec.Name, request.MemId, request.TxRings, request.RxRings, request.TxSlots, request.RxSlots, request.ExtraBuffers, out created);
         }
 
         return ThrowHelper.Netmap<Port>(NetmapError.ENXIO, spec.Spec, $"no such port '{spec.Name}'");
@@ -309,11 +377,75 @@ public sealed class NetmapDomain : IDisposable
         static int DefaultIfZero(int n, int dflt) => n == 0 ? dflt : n;
     }
 
+    /// <summary>
+    /// <c>PARENT/r</c>, <c>/t</c>, <c>/z</c>: a fresh monitor of an existing, bound port (netmap-notes §6). The name
+    /// without the flags names the parent, so a monitor is never a parent. Pipe ends only for now.
+    /// </summary>
+    private MonitorPort CreateMonitor(PortSpec spec, Request request)
+    {
+        Port? parent = null;
+        if (spec.IsPipe)
+        {
+            if (_pipeParents.TryGetValue(spec.PipeParent!, out var pipeParent) && pipeParent.TryGet(spec.PipeId!, out var pair))
+            {
+                parent = spec.IsPipeMaster ? pair.Master : pair.Slave;
+            }
+        }
+        else if (spec.Prefix == PortPrefix.Vale)
+        {
+            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "monitors of VALE ports are not available in this build");
+        }
+        else
+        {
+            ThrowHelper.Netmap(NetmapError.ENXIO, spec.Spec, $"no such port '{spec.Name}' to monitor");
+        }
+
+        if (parent is null || parent.IsDestroyed || parent.Bindings == 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, "the port to monitor must be open (bound) first");
+        }
+
+        var slots = request.RxSlots != 0 ? request.RxSlots : request.TxSlots;
+        if (slots < 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"slot count {slots} is negative");
+        }
+
+        // netmap: clamped to [1, 4096], default the parent's.
+        var parentSlots = parent.RxRingArray.Length > 0 ? parent.RxRingArray[0].NumSlots : parent.TxRingArray.Length > 0 ? parent.TxRingArray[0].NumSlots : 1024u;
+        var numSlots = slots == 0 ? parentSlots : (uint)Math.Min(slots, 4096);
+        var kind = (request.Flags & RegisterFlags.ZcopyMon) != 0 ? MonitorKind.ZeroCopy : MonitorKind.Copy;
+        var monitorsTx = (request.Flags & RegisterFlags.MonitorTx) != 0;
+        var monitorsRx = (request.Flags & RegisterFlags.MonitorRx) != 0;
+        if (kind == MonitorKind.ZeroCopy)
+        {
+            if (!monitorsTx && !monitorsRx)
+            {
+                monitorsTx = monitorsRx = true; // /z alone means both sides
+            }
+
+            foreach (var other in parent.Monitors)
+            {
+                if (other.Kind == MonitorKind.ZeroCopy)
+                {
+                    // netmap chains a second one onto the first; not done here.
+                    ThrowHelper.Netmap(NetmapError.EBUSY, spec.Spec, $"'{parent.Name}' already has a zero-copy monitor ({other.Name}); only one per port in this build");
+                }
+            }
+        }
+        var rxRings = Math.Max(1, Math.Max(parent.TxRingCount, parent.RxRingCount));
+        _monitorPorts++;
+        var name = $"{parent.Name}/{(kind == MonitorKind.ZeroCopy ? "z" : "")}{(monitorsRx ? "r" : "")}{(monitorsTx ? "t" : "")}#{_monitorPorts}";
+        var monitor = new MonitorPort(parent, name, kind, monitorsTx, monitorsRx, rxRings, numSlots);
+        parent.AttachMonitor(monitor);
+        return monitor;
+    }
+
     private static void RejectMonitorFlags(PortSpec spec, Request request)
     {
         if ((request.Flags & (RegisterFlags.MonitorRx | RegisterFlags.MonitorTx | RegisterFlags.ZcopyMon)) != 0)
         {
-            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "monitor ports (/r, /t, /z) are not available in this build");
+            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "file ports cannot be monitored (/r, /t, /z)");
         }
     }
 

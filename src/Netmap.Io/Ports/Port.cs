@@ -1,5 +1,7 @@
 using Netmap.Io.Memory;
+using Netmap.Io.Ports.Monitors;
 using Netmap.Io.Rings;
+using Netmap.Io.Sync;
 
 namespace Netmap.Io.Ports;
 
@@ -18,7 +20,9 @@ public abstract class Port
 {
     private Ring[] _txRings = [];
     private Ring[] _rxRings = [];
+    private MonitorPort[] _monitors = [];
     private int _bindings;
+    private SyncLoop[] _syncLoopListeners = [];
 
     private protected Port(NetmapDomain domain, string name, BufferArena arena, ushort memId)
     {
@@ -86,6 +90,107 @@ public abstract class Port
     internal Ring[] TxRingArray => _txRings;
 
     internal Ring[] RxRingArray => _rxRings;
+
+    /// <summary>
+    /// The monitors attached to this port, read by every sync. The array is replaced (never changed in
+    /// place) on attach and detach, so a sync allocates nothing and sees a consistent list.
+    /// </summary>
+    internal MonitorPort[] Monitors => Volatile.Read(ref _monitors); // acquire: a new monitor is seen fully built
+
+    /// <summary>Adds a monitor. Called with the domain lock held.</summary>
+    internal void AttachMonitor(MonitorPort monitor)
+    {
+        var old = _monitors;
+        var next = new MonitorPort[old.Length + 1];
+        old.CopyTo(next, 0);
+        next[^1] = monitor;
+        Volatile.Write(ref _monitors, next);
+    }
+
+    /// <summary>Removes a monitor. Called with the domain lock held.</summary>
+    internal void DetachMonitor(MonitorPort monitor)
+    {
+        var old = _monitors;
+        var at = Array.IndexOf(old, monitor);
+        if (at < 0)
+        {
+            return;
+        }
+
+        var next = new MonitorPort[old.Length - 1];
+        Array.Copy(old, 0, next, 0, at);
+        Array.Copy(old, at + 1, next, at, old.Length - at - 1);
+        Volatile.Write(ref _monitors, next);
+    }
+
+    /// <summary>The port left netmap mode (its last binding went): every monitor fails EIO from now on. Domain lock held.</summary>
+    internal void OrphanMonitors()
+    {
+        var old = _monitors;
+        Volatile.Write(ref _monitors, []);
+        foreach (var monitor in old)
+        {
+            monitor.Orphan();
+        }
+    }
+
+    /// <summary>
+    /// True when the port raises <see cref="Notify"/> on new RX packets and new TX room, so a
+    /// <see cref="SyncLoopMode.Notification"/> sync loop can wait for it. False by default (a null port).
+    /// </summary>
+    internal virtual bool CanNotify => false;
+
+    /// <summary>
+    /// New RX packets or new TX room appeared in this port's rings (netmap's port notification): wakes the
+    /// Notification-mode sync loops of this port. Allocation-free; cheap when no loop listens.
+    /// </summary>
+    protected internal void Notify()
+    {
+        // Acquire: a listener added by a starting loop is seen fully built.
+        var listeners = Volatile.Read(ref _syncLoopListeners);
+        for (var i = 0; i < listeners.Length; i++)
+        {
+            listeners[i].Wake();
+        }
+    }
+
+    /// <summary>Subscribes a Notification-mode loop to <see cref="Notify"/> (copy on write: Notify never locks).</summary>
+    internal void AddSyncLoopListener(SyncLoop loop)
+    {
+        while (true)
+        {
+            var old = Volatile.Read(ref _syncLoopListeners);
+            var next = new SyncLoop[old.Length + 1];
+            old.CopyTo(next, 0);
+            next[^1] = loop;
+            if (Interlocked.CompareExchange(ref _syncLoopListeners, next, old) == old)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Unsubscribes a loop added by <see cref="AddSyncLoopListener"/> (no-op when absent).</summary>
+    internal void RemoveSyncLoopListener(SyncLoop loop)
+    {
+        while (true)
+        {
+            var old = Volatile.Read(ref _syncLoopListeners);
+            var at = Array.IndexOf(old, loop);
+            if (at < 0)
+            {
+                return;
+            }
+
+            var next = new SyncLoop[old.Length - 1];
+            Array.Copy(old, 0, next, 0, at);
+            Array.Copy(old, at + 1, next, at, old.Length - at - 1);
+            if (Interlocked.CompareExchange(ref _syncLoopListeners, next, old) == old)
+            {
+                return;
+            }
+        }
+    }
 
     /// <summary>Moves the slots [HwCur, RHead) of a TX ring to the port; updates HwCur and may update HwTail.</summary>
     protected internal abstract void TxSync(Ring ring);

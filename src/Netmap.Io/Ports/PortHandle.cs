@@ -1,5 +1,6 @@
 using Netmap.Io.Memory;
 using Netmap.Io.Rings;
+using Netmap.Io.Sync;
 
 namespace Netmap.Io.Ports;
 
@@ -19,6 +20,10 @@ public sealed class PortHandle : IDisposable
     private readonly Ring[] _rxRings;
     private int _closed;
     private int _curTxRing;
+
+    // Sync loop state (Sync/SyncLoop.cs): netmap's np_kloop_state bits, and the loop running now.
+    internal int SyncLoopState;
+    internal SyncLoop? RunningSyncLoop;
 
     internal PortHandle(Port port, string spec, RegisterMode mode, uint ringId, RegisterFlags flags, Ring[] txRings, Ring[] rxRings)
     {
@@ -127,7 +132,41 @@ public sealed class PortHandle : IDisposable
         return 0;
     }
 
-    /// <summary>Releases the rings and the extra buffers; the port goes with its last binding.</summary>
+    /// <summary>True while a sync loop (<see cref="StartSyncLoop"/>) runs on this handle.</summary>
+    public bool IsSyncLoopRunning => (Volatile.Read(ref SyncLoopState) & SyncLoop.Running) != 0;
+
+    /// <summary>
+    /// netmap's <c>SYNC_KLOOP_START</c>: runs a sync loop on the calling thread over the bound rings (TxSync on
+    /// the TX rings, then RxSync on the RX rings, then a wait as <see cref="SyncLoopOptions.Mode"/> says) until
+    /// <see cref="StopSyncLoop"/> is called from another thread or the handle is closed; then returns normally.
+    /// While it runs the application only moves Head/Cur (Cur first) and reads Tail of the rings the loop
+    /// syncs; its own syncs of those rings fail EBUSY (<see cref="SyncLoopOptions.DirectTx"/>/<see cref="SyncLoopOptions.DirectRx"/>
+    /// leave one direction to the application). Returns at once when a stop came before any loop ran (netmap's
+    /// sticky stop). Errors: EINVAL for a sleep interval over 1 s, for DirectTx/DirectRx outside the
+    /// Notification mode and for the Notification mode on a port that raises no notifications; ENXIO once
+    /// closed; EBUSY when a loop already runs on this handle or another handle's loop syncs one of the rings.
+    /// </summary>
+    public void StartSyncLoop(SyncLoopOptions? options = null) => SyncLoop.Run(this, options ?? new SyncLoopOptions());
+
+    /// <summary>
+    /// netmap's <c>SYNC_KLOOP_STOP</c>: asks the running loop to stop and waits until it has returned. With no
+    /// loop running it returns at once, but the stop stays pending and the next <see cref="StartSyncLoop"/>
+    /// returns at once without a pass (netmap's quirk). ENXIO once closed (closing stops the loop itself).
+    /// </summary>
+    public void StopSyncLoop()
+    {
+        ThrowIfClosed();
+        SyncLoop.Stop(this);
+    }
+
+    /// <summary>
+    /// Wakes a <see cref="SyncLoopMode.Notification"/> loop after the application moved a TX Head (netmap's
+    /// ioeventfd kick), so it transmits at once instead of at its next notification or timeout (≤ 3 s). A
+    /// no-op when no such loop runs: the other modes poll on their own.
+    /// </summary>
+    public void KickSyncLoop() => Volatile.Read(ref RunningSyncLoop)?.Kick();
+
+    /// <summary>Releases the rings and the extra buffers (after stopping a running sync loop); the port goes with its last binding.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -135,6 +174,8 @@ public sealed class PortHandle : IDisposable
             return;
         }
 
+        // A running loop sees the close and ends; wait for it before the rings are unbound under it.
+        SyncLoop.WaitForExit(this);
         Port.Domain.Unbind(this);
     }
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Netmap.Io.Memory;
 using Netmap.Io.Packets;
 using Netmap.Io.Ports;
+using Netmap.Io.Ports.Monitors;
 
 namespace Netmap.Io.Rings;
 
@@ -15,12 +16,17 @@ namespace Netmap.Io.Rings;
 /// the port and may advance Tail; RX releases [old head, head) and advances Tail over new packets.
 /// Indices only move forward, modulo <see cref="NumSlots"/> (which need not be a power of two).
 /// Thread: the user side (Head, Cur, slots in the user's range) belongs to one thread at a time; a sync
-/// running on one ring skips a concurrent sync of the same ring (<see cref="SyncStatus.Busy"/>).
+/// running on one ring skips a concurrent sync of the same ring (<see cref="SyncStatus.Busy"/>). While a sync
+/// loop owns the ring (<see cref="IsSyncedByLoop"/>), the application writes Head/Cur and reads Tail on its
+/// thread and the loop syncs on its own; Head, Cur and Tail are Volatile for that hand-over.
 /// </remarks>
 public sealed class Ring
 {
     private readonly Slot[] _slots;
     private int _busy;
+    private uint _head;
+    private uint _cur;
+    private uint _tail;
 
     // Port-side state (netmap's kring). HwCur/HwTail: what the port has consumed/produced.
     // RHead/RCur/RTail: the user's head/cur/tail as of the last sync.
@@ -31,6 +37,13 @@ public sealed class Ring
     internal uint RTail;
     internal int Users;
     internal bool ExclusiveOwned;
+
+    // The managed thread id of the sync loop that owns this ring's syncs, 0 when none (Sync/SyncLoop.cs).
+    internal int SyncLoopThread;
+
+    // HwTail as of the last look for monitors: RX slots from here to HwTail arrived since (copy monitors),
+    // TX slots after it up to HwTail's successor completed since (zero-copy monitors).
+    internal uint MonitorSeen;
 
     internal Ring(Port port, RingKind kind, int ringId, bool isHostRing, uint numSlots)
     {
@@ -47,7 +60,7 @@ public sealed class Ring
         if (kind == RingKind.Tx)
         {
             // Initial state after bind: TX head = cur = 0, tail = N - 1 (N - 1 free slots).
-            HwTail = RTail = Tail = numSlots - 1;
+            HwTail = RTail = Tail = MonitorSeen = numSlots - 1;
         }
     }
 
@@ -73,13 +86,33 @@ public sealed class Ring
     public int BufferSize => Arena.BufferSize;
 
     /// <summary>First slot owned by the user.</summary>
-    public uint Head { get; set; }
+    /// <remarks>Volatile: with a sync loop running the application writes it and the loop reads it; the
+    /// release write publishes the slots filled before it (write Cur first, then Head).</remarks>
+    public uint Head
+    {
+        get => Volatile.Read(ref _head);
+        set => Volatile.Write(ref _head, value);
+    }
 
     /// <summary>Wake-up point: a wait returns when Cur != Tail; may run ahead of Head up to Tail.</summary>
-    public uint Cur { get; set; }
+    /// <remarks>Volatile, as <see cref="Head"/>.</remarks>
+    public uint Cur
+    {
+        get => Volatile.Read(ref _cur);
+        set => Volatile.Write(ref _cur, value);
+    }
 
     /// <summary>First slot owned by the port (written by the port; a user write is undone at the next sync).</summary>
-    public uint Tail { get; set; }
+    /// <remarks>Volatile: with a sync loop running the loop writes it and the application reads it; the
+    /// acquire read makes the slots the loop published before it visible.</remarks>
+    public uint Tail
+    {
+        get => Volatile.Read(ref _tail);
+        set => Volatile.Write(ref _tail, value);
+    }
+
+    /// <summary>True while a sync loop (<see cref="PortHandle.StartSyncLoop"/>) syncs this ring; the application's own syncs fail EBUSY then.</summary>
+    public bool IsSyncedByLoop => Volatile.Read(ref SyncLoopThread) != 0;
 
     /// <summary>Time of the last RX sync, in <see cref="Stopwatch"/> ticks.</summary>
     public long Timestamp { get; internal set; }
@@ -181,6 +214,13 @@ public sealed class Ring
             ThrowHelper.Netmap(NetmapError.ENXIO, Port.Name, $"TX ring {RingId} is not bound");
         }
 
+        // Acquire, paired with the loop's claim: a ring the loop took is never synced by the application too.
+        var loopThread = Volatile.Read(ref SyncLoopThread);
+        if (loopThread != 0 && loopThread != Environment.CurrentManagedThreadId)
+        {
+            ThrowHelper.Netmap(NetmapError.EBUSY, Port.Name, $"TX ring {RingId} is synced by a sync loop");
+        }
+
         if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             return SyncStatus.Busy;
@@ -202,8 +242,26 @@ public sealed class Ring
 
             RHead = head;
             RCur = cur;
+            var monitors = Port.Monitors;
+            if (monitors.Length != 0)
+            {
+                MonitorPort.CopyTx(monitors, this); // before the real sync: monitors see frames on submission
+            }
+
             Port.TxSync(this);
-            Tail = RTail = Volatile.Read(ref HwTail);
+            var hwtail = Volatile.Read(ref HwTail);
+            if (hwtail != MonitorSeen)
+            {
+                monitors = Port.Monitors;
+                if (monitors.Length != 0)
+                {
+                    MonitorPort.SwapCompletedTx(monitors, this, Next(MonitorSeen), Next(hwtail)); // zero-copy monitors
+                }
+
+                MonitorSeen = hwtail;
+            }
+
+            Tail = RTail = hwtail;
             return status;
         }
         finally
@@ -225,6 +283,13 @@ public sealed class Ring
             ThrowHelper.Netmap(NetmapError.ENXIO, Port.Name, $"RX ring {RingId} is not bound");
         }
 
+        // Acquire, paired with the loop's claim: a ring the loop took is never synced by the application too.
+        var loopThread = Volatile.Read(ref SyncLoopThread);
+        if (loopThread != 0 && loopThread != Environment.CurrentManagedThreadId)
+        {
+            ThrowHelper.Netmap(NetmapError.EBUSY, Port.Name, $"RX ring {RingId} is synced by a sync loop");
+        }
+
         if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             return SyncStatus.Busy;
@@ -244,9 +309,16 @@ public sealed class Ring
                 status |= SyncStatus.RingReinitialized; // RX: the port sync still runs
             }
 
+            var monitors = Port.Monitors;
+            if (monitors.Length != 0 && HwCur != RHead)
+            {
+                MonitorPort.SwapReleasedRx(monitors, this); // zero-copy monitors take what the app released
+            }
+
             Port.RxSync(this);
+            var hwtail = CopyArrivedToMonitors();
             Timestamp = Stopwatch.GetTimestamp();
-            Tail = RTail = Volatile.Read(ref HwTail);
+            Tail = RTail = hwtail;
             return status;
         }
         finally
@@ -482,10 +554,39 @@ public sealed class Ring
         }
     }
 
+    /// <summary>
+    /// RX, with the busy flag held: copies the slots that arrived since the last look into the port's
+    /// monitors and returns the HwTail it read (the tail the user gets, so no packet reaches the user before
+    /// its monitors).
+    /// </summary>
+    internal uint CopyArrivedToMonitors()
+    {
+        var hwtail = Volatile.Read(ref HwTail);
+        if (hwtail != MonitorSeen)
+        {
+            var monitors = Port.Monitors;
+            if (monitors.Length != 0)
+            {
+                MonitorPort.CopyRx(monitors, this, MonitorSeen, hwtail);
+            }
+
+            MonitorSeen = hwtail;
+        }
+
+        return hwtail;
+    }
+
+    /// <summary>Takes the busy flag as a sync does; false when a sync holds it.</summary>
+    internal bool TryEnterBusy() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
+
+    /// <summary>Releases the busy flag taken by <see cref="TryEnterBusy"/>.</summary>
+    internal void ExitBusy() => Volatile.Write(ref _busy, 0);
+
     /// <summary>Puts the ring back in its just-created state (a pipe created afresh, a port re-created).</summary>
     internal void ResetState()
     {
         HwCur = RHead = RCur = Head = Cur = 0;
         HwTail = RTail = Tail = Kind == RingKind.Tx ? NumSlots - 1 : 0;
+        MonitorSeen = HwTail;
     }
 }

@@ -384,7 +384,7 @@ public sealed class PcapSourcePortTests : NetmapTestBase, IDisposable
         { "negative loop", new RegisterOptions { Pcap = new PcapOptions { Loop = -1 } }, "pcap loop count must be >= 0 (0 = forever), not -1" },
         { "speed 0", new RegisterOptions { Pcap = new PcapOptions { Speed = 0 } }, "pcap speed must be a positive finite number, not 0" },
         { "host rings", new RegisterOptions { Mode = RegisterMode.Sw }, "a pcap port takes only the ALL_NIC or ONE_NIC mode, not Sw" },
-        { "monitor", new RegisterOptions { Flags = RegisterFlags.MonitorRx }, "monitor ports (/r, /t, /z) are not available in this build" },
+        { "monitor", new RegisterOptions { Flags = RegisterFlags.MonitorRx }, "file ports cannot be monitored (/r, /t, /z)" },
     };
 
     [Theory]

@@ -248,29 +248,26 @@ public sealed class RegistrationTests : NetmapTestBase
     }
 
     [Theory]
-    [InlineData("vale0:0")]
-    [InlineData("valeXXX:YYY-4")]
-    [InlineData("netmap:eth0/r")]
-    [InlineData("netmap:eth0/t")]
-    [InlineData("netmap:eth0/z")]
-    [InlineData("netmap:pipe{1/r")]
-    public void VALE_names_and_monitor_flags_are_EOPNOTSUPP(string spec)
+    [InlineData("netmap:eth0/r", NetmapError.ENXIO)]
+    [InlineData("netmap:eth0/t", NetmapError.ENXIO)]
+    [InlineData("netmap:eth0/z", NetmapError.ENXIO)]
+    [InlineData("netmap:pipe{1/r", NetmapError.EINVAL)]
+    public void A_monitor_needs_an_existing_bound_parent(string spec, NetmapError code)
     {
         var e = Assert.Throws<NetmapException>(() => Domain.Open(spec));
 
-        Assert.Equal(NetmapError.EOPNOTSUPP, e.Code);
-        Assert.Equal(spec, e.Subject);
-        Assert.StartsWith($"{spec}: EOPNOTSUPP: ", e.Message, StringComparison.Ordinal);
+        Assert.Equal(code, e.Code);
+        Assert.StartsWith($"{spec}: {code}: ", e.Message, StringComparison.Ordinal);
         AssertNothingLeft();
     }
 
     [Fact]
-    public void Monitor_flags_in_the_options_are_EOPNOTSUPP()
+    public void Monitor_flags_in_the_options_select_a_monitor()
     {
         var e = Assert.Throws<NetmapException>(() =>
-            Domain.Open("netmap:eth0", new RegisterOptions { Flags = RegisterFlags.MonitorRx }));
+            Domain.Open("netmap:pipe{1", new RegisterOptions { Flags = RegisterFlags.MonitorRx }));
 
-        Assert.Equal(NetmapError.EOPNOTSUPP, e.Code);
+        Assert.Equal(NetmapError.EINVAL, e.Code); // a monitor of pipe{1, which is not open
     }
 
     // ---------------------------------------------------------------- offsets validation (§2)

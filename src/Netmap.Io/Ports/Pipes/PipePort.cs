@@ -46,6 +46,9 @@ public sealed class PipePort : Port
         }
     }
 
+    /// <summary>A pipe end notifies its peer when packets or room cross, so it can serve a Notification-mode sync loop.</summary>
+    internal override bool CanNotify => true;
+
     /// <inheritdoc/>
     protected internal override SyncStatus SyncStatusFor(Ring ring) => PeerClosed ? SyncStatus.PeerClosed : SyncStatus.Ok;
 
@@ -93,6 +96,7 @@ public sealed class PipePort : Port
         {
             // Release: the receiver reads HwTail, then the slots before it; they must be written first.
             Volatile.Write(ref peer.HwTail, lastComplete);
+            peer.Port.Notify(); // after the publish: a woken sync loop of the peer sees the new packets
         }
     }
 
@@ -106,6 +110,7 @@ public sealed class PipePort : Port
         var rx = ring.Slots;
         var tx = peer.Slots;
         var head = ring.RHead;
+        var released = ring.HwCur != head;
         for (var k = ring.HwCur; k != head; k = ring.Next(k))
         {
             ref var rs = ref rx[(int)k];
@@ -116,6 +121,10 @@ public sealed class PipePort : Port
         ring.HwCur = head;
         // Release: the sender reuses slots up to its HwTail; the copies above must land first.
         Volatile.Write(ref peer.HwTail, ring.Prev(head));
+        if (released)
+        {
+            peer.Port.Notify(); // after the publish: a woken sync loop of the sender sees the new room
+        }
     }
 
     internal override void OnUnbind(PortHandle handle, bool last)

@@ -1,0 +1,11 @@
+namespace Netmap.Io.Ports.Monitors;
+
+/// <summary>How a monitor gets the packets of its parent (netmap-notes §6).</summary>
+public enum MonitorKind
+{
+    /// <summary>Copy monitor (<c>/r</c>, <c>/t</c>): its own buffers; each packet is copied in.</summary>
+    Copy,
+
+    /// <summary>Zero-copy monitor (<c>/z</c>): swaps buffers with the parent (not available in this build).</summary>
+    ZeroCopy,
+}
