@@ -185,7 +185,15 @@ public sealed class PipelineRuntime : IAsyncDisposable
             for (var i = 0; i < definition.Ports.Count; i++)
             {
                 var port = definition.Ports[i];
-                var handle = domain.Open(port.Spec, port.Pcap is null ? register : register with { Pcap = port.Pcap });
+                var portOptions = port.Pcap is null ? register : register with { Pcap = port.Pcap };
+                if (port.Spec.Prefix == PortPrefix.Vale && port.Spec.MemId == 0)
+                {
+                    // A VALE port gets a private region by default; in a pipeline it shares the domain's, so
+                    // batches can swap its buffers like any other port's (the switch copies anyway).
+                    portOptions = portOptions with { MemId = NetmapDomain.DefaultMemId };
+                }
+
+                var handle = domain.Open(port.Spec, portOptions);
                 handles.Add(handle);
                 if (!ReferenceEquals(handle.Arena, arena))
                 {
