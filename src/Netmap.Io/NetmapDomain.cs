@@ -131,6 +131,59 @@ public sealed class NetmapDomain : IDisposable
         }
     }
 
+    /// <summary>
+    /// VALE_NEWIF (<c>vale-ctl -n NAME</c>, notes §7.2): creates a persistent VALE port attached to no switch,
+    /// openable as <c>netmap:NAME</c>. Ring and slot counts of 0 take the defaults (1 ring, 1024 slots);
+    /// <paramref name="memId"/> 0 gives it a private region. A name starting with <c>vale</c> or of 16
+    /// characters or more → EINVAL; an existing one → EEXIST.
+    /// </summary>
+    public ValePort CreatePersistentPort(string name, ushort memId = 0, int txRings = 0, int rxRings = 0, int txSlots = 0, int rxSlots = 0)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            return ValeSwitches.CreatePersistent(name, memId, txRings, rxRings, txSlots, rxSlots);
+        }
+    }
+
+    /// <summary>
+    /// VALE_ATTACH (<c>vale-ctl -a valeB:P</c>): attaches persistent port P to switch B, which then opens it
+    /// as <c>valeB:P</c>. P not a persistent port → EINVAL; already attached to B → EBUSY; attached to another
+    /// switch → EBUSY (netmap's wrapper onto a second switch is not implemented).
+    /// </summary>
+    public void ValeAttach(string valeName)
+    {
+        ArgumentNullException.ThrowIfNull(valeName);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            ValeSwitches.Attach(valeName);
+        }
+    }
+
+    /// <summary>VALE_DETACH (<c>vale-ctl -d valeB:P</c>): no switch B → ENXIO; an ephemeral port → EBUSY; P not attached to B → EINVAL.</summary>
+    public void ValeDetach(string valeName)
+    {
+        ArgumentNullException.ThrowIfNull(valeName);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            ValeSwitches.Detach(valeName);
+        }
+    }
+
+    /// <summary>VALE_DELIF (<c>vale-ctl -r NAME</c>): no such persistent port → ENXIO; attached or open → EBUSY.</summary>
+    public void DestroyPersistentPort(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            ValeSwitches.DestroyPersistent(name);
+        }
+    }
+
     /// <summary>A snapshot of every VALE switch and its ports' counters.</summary>
     public IReadOnlyList<ValeSwitchInfo> ListVale()
     {
@@ -188,6 +241,15 @@ public sealed class NetmapDomain : IDisposable
 
         lock (_lock)
         {
+            try
+            {
+                _vale?.DestroyAllPersistent();
+            }
+            catch (ArenaException)
+            {
+                // Disposal goes on: the regions are unmapped below whatever a persistent port left out.
+            }
+
             _disposed = true;
             foreach (var region in _regions.Values)
             {
@@ -348,6 +410,14 @@ public sealed class NetmapDomain : IDisposable
             return ValeSwitches.Open(spec.Spec, spec.Name, request.MemId, request.TxRings, request.RxRings, request.TxSlots, request.RxSlots, request.ExtraBuffers, out created);
         }
 
+        // A persistent VALE port (vale-ctl -n) is an interface: netmap:P opens it while it is not attached.
+        if (spec.Prefix == PortPrefix.Netmap && _vale?.FindPersistent(spec.Name) is { } persistent)
+        {
+            return persistent.Switch is { } attached
+                ? ThrowHelper.Netmap<Port>(NetmapError.EBUSY, spec.Spec, $"'{spec.Name}' is attached to {attached.Name}: open it as {attached.Name}:{spec.Name}")
+                : persistent;
+        }
+
         return ThrowHelper.Netmap<Port>(NetmapError.ENXIO, spec.Spec, $"no such port '{spec.Name}'");
     }
 
@@ -379,7 +449,7 @@ public sealed class NetmapDomain : IDisposable
 
     /// <summary>
     /// <c>PARENT/r</c>, <c>/t</c>, <c>/z</c>: a fresh monitor of an existing, bound port (netmap-notes §6). The name
-    /// without the flags names the parent, so a monitor is never a parent. Pipe ends only for now.
+    /// without the flags names the parent, so a monitor is never a parent. Pipe ends and VALE ports (copy monitors only).
     /// </summary>
     private MonitorPort CreateMonitor(PortSpec spec, Request request)
     {
@@ -391,9 +461,15 @@ public sealed class NetmapDomain : IDisposable
                 parent = spec.IsPipeMaster ? pair.Master : pair.Slave;
             }
         }
-        else if (spec.Prefix == PortPrefix.Vale)
+        else if (spec.Prefix == PortPrefix.Vale || (spec.Prefix == PortPrefix.Netmap && _vale?.FindPersistent(spec.Name) is not null))
         {
-            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "monitors of VALE ports are not available in this build");
+            // VALE ports (valeB:P, or a persistent netmap:P): copy monitors only.
+            if ((request.Flags & RegisterFlags.ZcopyMon) != 0)
+            {
+                ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "zero-copy monitors of VALE ports are not available in this build");
+            }
+
+            parent = spec.Prefix == PortPrefix.Vale ? _vale?.FindPort(spec.Name) : _vale!.FindPersistent(spec.Name);
         }
         else
         {
@@ -436,7 +512,10 @@ public sealed class NetmapDomain : IDisposable
         var rxRings = Math.Max(1, Math.Max(parent.TxRingCount, parent.RxRingCount));
         _monitorPorts++;
         var name = $"{parent.Name}/{(kind == MonitorKind.ZeroCopy ? "z" : "")}{(monitorsRx ? "r" : "")}{(monitorsTx ? "t" : "")}#{_monitorPorts}";
-        var monitor = new MonitorPort(parent, name, kind, monitorsTx, monitorsRx, rxRings, numSlots);
+        // A VALE port's private region has no room for a monitor: its copy monitors use the default region.
+        var monitor = parent is ValePort && kind == MonitorKind.Copy
+            ? new MonitorPort(parent, name, kind, monitorsTx, monitorsRx, rxRings, numSlots, DefaultArena, DefaultMemId)
+            : new MonitorPort(parent, name, kind, monitorsTx, monitorsRx, rxRings, numSlots);
         parent.AttachMonitor(monitor);
         return monitor;
     }

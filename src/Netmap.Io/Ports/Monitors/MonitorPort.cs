@@ -26,8 +26,10 @@ public sealed class MonitorPort : Port
     private volatile bool _orphaned;
     private bool _detached;
 
-    internal MonitorPort(Port parent, string name, MonitorKind kind, bool monitorsTx, bool monitorsRx, int rxRings, uint slots)
-        : base(parent.Domain, name, parent.Arena, parent.MemId)
+    /// <remarks>A copy monitor may take its buffers from another region (<paramref name="arena"/>, <paramref name="memId"/>),
+    /// e.g. the default one for a VALE port whose private region is sized for its own rings only.</remarks>
+    internal MonitorPort(Port parent, string name, MonitorKind kind, bool monitorsTx, bool monitorsRx, int rxRings, uint slots, BufferArena? arena = null, ushort memId = 0)
+        : base(parent.Domain, name, arena ?? parent.Arena, arena is null ? parent.MemId : memId)
     {
         Parent = parent;
         Kind = kind;

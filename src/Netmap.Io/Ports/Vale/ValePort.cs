@@ -20,16 +20,18 @@ namespace Netmap.Io.Ports.Vale;
 public sealed class ValePort : Port
 {
     private readonly bool _privateRegion;
+    private ValeSwitch? _switch;
     internal long ForwardedPacketsCount;
     internal long ForwardedBytesCount;
     internal long DeliveredPacketsCount;
     internal long DeliveredBytesCount;
     internal long DroppedPacketsCount;
 
-    internal ValePort(ValeSwitch sw, string name, BufferArena arena, ushort memId, bool privateRegion, int rings, uint slots, int rxRings, uint rxSlots)
-        : base(sw.Domain, name, arena, memId)
+    internal ValePort(NetmapDomain domain, ValeSwitch? sw, string name, BufferArena arena, ushort memId, bool privateRegion, int rings, uint slots, int rxRings, uint rxSlots)
+        : base(domain, name, arena, memId)
     {
-        Switch = sw;
+        _switch = sw;
+        Persistent = sw is null;
         _privateRegion = privateRegion;
         CreateRings(rings, rxRings, 0, 0, slots, rxSlots);
         try
@@ -51,8 +53,15 @@ public sealed class ValePort : Port
         }
     }
 
-    /// <summary>The switch the port is attached to.</summary>
-    public ValeSwitch Switch { get; }
+    /// <summary>The switch the port is attached to; null for a persistent port not attached to any.</summary>
+    public ValeSwitch? Switch
+    {
+        get => Volatile.Read(ref _switch);
+        internal set => Volatile.Write(ref _switch, value);
+    }
+
+    /// <summary>True for a persistent port (<c>vale-ctl -n</c>): it outlives its handles and its attachments.</summary>
+    public bool Persistent { get; }
 
     /// <summary>The port index in the switch (netmap's <c>port_index</c>), or -1 once detached.</summary>
     public int Index { get; internal set; } = -1;
@@ -75,7 +84,8 @@ public sealed class ValePort : Port
     /// <summary>Forwards the slots [HwCur, RHead) through the switch, then hands the whole ring back.</summary>
     protected internal override void TxSync(Ring ring)
     {
-        Switch.Forward(this, ring);
+        // A persistent port attached to no switch sends into the void.
+        Switch?.Forward(this, ring);
         ring.HwCur = ring.RHead;
         ring.HwTail = ring.Prev(ring.RHead);
     }
@@ -101,6 +111,15 @@ public sealed class ValePort : Port
         }
     }
 
+    /// <summary>A persistent port survives its last handle; an ephemeral one is destroyed.</summary>
+    internal override void OnUnbind(PortHandle handle, bool last)
+    {
+        if (!Persistent)
+        {
+            base.OnUnbind(handle, last);
+        }
+    }
+
     internal override void Destroy()
     {
         if (IsDestroyed)
@@ -108,8 +127,13 @@ public sealed class ValePort : Port
             return;
         }
 
-        Switch.Detach(this);
-        Domain.ValeSwitches.RemoveIfEmpty(Switch);
+        if (Switch is { } sw)
+        {
+            sw.Detach(this);
+            Domain.ValeSwitches.RemoveIfEmpty(sw);
+            Switch = null;
+        }
+
         MarkDestroyed();
         FreeAll();
     }
