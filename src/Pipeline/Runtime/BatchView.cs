@@ -65,6 +65,14 @@ public readonly ref struct BatchView
         }
     }
 
+    /// <summary>
+    /// True when entry <paramref name="index"/> continues a multi-slot packet (the entry before it has
+    /// MOREFRAG): its headers and its verdict belong to the packet's first entry, so stages skip it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsContinuation(ReadOnlySpan<Slot> slots, int index) =>
+        index > 0 && (slots[index - 1].Flags & SlotFlags.MoreFrag) != 0;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Check()
     {

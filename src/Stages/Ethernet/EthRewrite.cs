@@ -1,4 +1,3 @@
-using Netmap.Io.Rings;
 using Pipeline.Runtime;
 using Pipeline.Stages;
 
@@ -48,15 +47,11 @@ public sealed class EthRewrite : IPacketStage
         ReadOnlySpan<byte> destination = _destination;
         var view = batch.Open();
         var slots = view.Slots;
-        var continuation = false;
         for (var i = 0; i < slots.Length; i++)
         {
-            // A slot after one with MOREFRAG continues the same packet: its header is in the first slot.
-            var skip = continuation;
-            continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
-            if (skip)
+            if (BatchView.IsContinuation(slots, i))
             {
-                continue;
+                continue; // a multi-slot packet's headers and verdict are in its first slot
             }
 
             var data = view[i].Data;

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using Netmap.Io.Rings;
 using Pipeline.Runtime;
 using Pipeline.Stages;
 
@@ -109,15 +108,11 @@ public sealed class L2Switch : IPacketStage
         var slots = view.Slots;
         var meta = view.Meta;
         long lost = 0;
-        var continuation = false;
         for (var i = 0; i < slots.Length; i++)
         {
-            // A slot after one with MOREFRAG continues the same packet: it follows the first slot's verdict.
-            var skip = continuation;
-            continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
-            if (skip)
+            if (BatchView.IsContinuation(slots, i))
             {
-                continue;
+                continue; // a multi-slot packet's headers and verdict are in its first slot
             }
 
             var data = view[i].Data;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Netmap.Io.Rings;
 using Pipeline.Runtime;
 using Pipeline.Stages;
 
@@ -36,15 +35,11 @@ public sealed class VlanPop : IPacketStage
         var divert = context.IsConnected(untagged);
         var view = batch.Open();
         var slots = view.Slots;
-        var continuation = false;
         for (var i = 0; i < slots.Length; i++)
         {
-            // A slot after one with MOREFRAG continues the same packet: its tag is in the first slot.
-            var skip = continuation;
-            continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
-            if (skip)
+            if (BatchView.IsContinuation(slots, i))
             {
-                continue;
+                continue; // a multi-slot packet's headers and verdict are in its first slot
             }
 
             var packet = view[i];

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Netmap.Io.Rings;
 using Pipeline.Runtime;
 using Pipeline.Stages;
 using Stages.Ethernet;
@@ -75,15 +74,11 @@ public sealed class Classify : IPacketStage
         var gates = _gates;
         var view = batch.Open();
         var slots = view.Slots;
-        var continuation = false;
         for (var i = 0; i < slots.Length; i++)
         {
-            // A slot after one with MOREFRAG continues the same packet: the first slot's verdict covers it.
-            var skip = continuation;
-            continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
-            if (skip)
+            if (BatchView.IsContinuation(slots, i))
             {
-                continue;
+                continue; // a multi-slot packet's headers and verdict are in its first slot
             }
 
             var packet = view[i];

@@ -1,4 +1,3 @@
-using Netmap.Io.Rings;
 using Pipeline.Runtime;
 using Pipeline.Stages;
 using Stages.Ethernet;
@@ -67,15 +66,11 @@ public sealed class Filter : IPacketStage
         var divert = context.IsConnected(deny);
         var view = batch.Open();
         var slots = view.Slots;
-        var continuation = false;
         for (var i = 0; i < slots.Length; i++)
         {
-            // A slot after one with MOREFRAG continues the same packet: the first slot's verdict covers it.
-            var skip = continuation;
-            continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
-            if (skip)
+            if (BatchView.IsContinuation(slots, i))
             {
-                continue;
+                continue; // a multi-slot packet's headers and verdict are in its first slot
             }
 
             var packet = view[i];

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Netmap.Io.Rings;
 using Pipeline.Runtime;
 using Pipeline.Stages;
 using Stages.Ethernet;
@@ -40,15 +39,11 @@ public sealed class MplsPop : IPacketStage
         var divert = context.IsConnected(other);
         var view = batch.Open();
         var slots = view.Slots;
-        var continuation = false;
         for (var i = 0; i < slots.Length; i++)
         {
-            // A slot after one with MOREFRAG continues the same packet: its headers are in the first slot.
-            var skip = continuation;
-            continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
-            if (skip)
+            if (BatchView.IsContinuation(slots, i))
             {
-                continue;
+                continue; // a multi-slot packet's headers and verdict are in its first slot
             }
 
             var packet = view[i];

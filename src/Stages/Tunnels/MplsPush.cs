@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using Netmap.Io.Packets;
-using Netmap.Io.Rings;
 using Pipeline.Runtime;
 using Pipeline.Stages;
 using Stages.Ethernet;
@@ -63,15 +62,11 @@ public sealed class MplsPush : IPacketStage
         var view = batch.Open();
         var slots = view.Slots;
         long slow = 0;
-        var continuation = false;
         for (var i = 0; i < slots.Length; i++)
         {
-            // A slot after one with MOREFRAG continues the same packet: its headers are in the first slot.
-            var skip = continuation;
-            continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
-            if (skip)
+            if (BatchView.IsContinuation(slots, i))
             {
-                continue;
+                continue; // a multi-slot packet's headers and verdict are in its first slot
             }
 
             var packet = view[i];

@@ -59,16 +59,14 @@ public sealed class VxlanDecap : IPacketStage
         var divert = context.IsConnected(other);
         var view = batch.Open();
         var slots = view.Slots;
-        var continuation = false;
         for (var i = 0; i < slots.Length; i++)
         {
-            // A slot after one with MOREFRAG continues the same packet: its outer headers are in the first slot.
-            var skip = continuation;
-            continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
-            if (skip)
+            if (BatchView.IsContinuation(slots, i))
             {
-                continue;
+                continue; // a multi-slot packet's headers and verdict are in its first slot
             }
+
+            var continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
 
             var packet = view[i];
             var data = packet.Data;

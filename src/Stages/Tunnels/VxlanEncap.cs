@@ -90,16 +90,14 @@ public sealed class VxlanEncap : IPacketStage
         var flow = _fixedSourcePort < 0;
         var id = _id;
         long slow = 0;
-        var continuation = false;
         for (var i = 0; i < slots.Length; i++)
         {
-            // A slot after one with MOREFRAG continues the same packet: the outer headers go in the first slot.
-            var skip = continuation;
-            continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
-            if (skip)
+            if (BatchView.IsContinuation(slots, i))
             {
-                continue;
+                continue; // a multi-slot packet's headers and verdict are in its first slot
             }
+
+            var continuation = (slots[i].Flags & SlotFlags.MoreFrag) != 0;
 
             var packet = view[i];
             var inner = packet.Data;
