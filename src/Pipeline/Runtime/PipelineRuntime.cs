@@ -185,7 +185,8 @@ public sealed class PipelineRuntime : IAsyncDisposable
             for (var i = 0; i < definition.Ports.Count; i++)
             {
                 var port = definition.Ports[i];
-                var portOptions = port.Pcap is null ? register : register with { Pcap = port.Pcap };
+                // A paced capture keeps time on the pipeline's clock (a fake one in tests).
+                var portOptions = port.Pcap is null ? register : register with { Pcap = port.Pcap with { Clock = options.Time } };
                 if (port.Spec.Prefix == PortPrefix.Vale && port.Spec.MemId == 0)
                 {
                     // A VALE port gets a private region by default; in a pipeline it shares the domain's, so

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Netmap.Io.Files;
 using Pipeline.Config;
 using Pipeline.Runtime;
@@ -119,8 +118,9 @@ public sealed class PcapFlowTests : PipelineTestBase
     [Fact]
     public async Task Recorded_pace_at_a_tenth_of_the_speed_stretches_the_captures_rhythm_tenfold()
     {
-        // jumbo.pcap's 4 frames are 10 ms apart: at the recorded pace and a tenth of the speed the last one
-        // leaves 300 ms after the first. At the fast pace all four leave in the same sync.
+        // jumbo.pcap's 4 frames are 10 ms apart: at the recorded pace and a tenth of the speed they are due
+        // 100 ms apart on the pipeline's clock. The clock is a fake one: nothing here depends on timing.
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         var input = Sample("jumbo.pcap");
         var output = Path.Combine(_directory, "out.pcap");
         var runtime = Start(Load($$"""
@@ -130,23 +130,26 @@ public sealed class PcapFlowTests : PipelineTestBase
               lan: { spec: "pcap-out:{{output}}" }
             pipes:
               - wan -> lan
-            """));
+            """), clock);
         var wan = runtime.CountersOf("wan");
-        var deadline = DateTime.UtcNow + Timeout;
-        while (wan.InPackets == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no packet came in time");
-            await Task.Delay(1);
-        }
 
-        var sinceFirst = Stopwatch.StartNew();
+        await AwaitConditionAsync(() => Task.FromResult(wan.InPackets == 1), Timeout); // due at once
+        await Task.Delay(100);
+        Assert.Equal(1, wan.InPackets); // the clock has not moved: the next one is not due
+
+        clock.Advance(TimeSpan.FromMilliseconds(99));
+        await Task.Delay(100);
+        Assert.Equal(1, wan.InPackets);
+
+        clock.Advance(TimeSpan.FromMilliseconds(11)); // past 100 ms (the capture's own microseconds round either way)
+        await AwaitConditionAsync(() => Task.FromResult(wan.InPackets == 2), Timeout);
+        clock.Advance(TimeSpan.FromMilliseconds(300));
         using (var cancellation = new CancellationTokenSource(Timeout))
         {
             await runtime.WaitForInputEndAsync(cancellation.Token);
         }
 
-        // The first packet was seen a poll interval or two after it came in: leave some slack.
-        Assert.True(sinceFirst.Elapsed >= TimeSpan.FromMilliseconds(250), $"the last packet came {sinceFirst.Elapsed.TotalMilliseconds} ms after the first");
+        Assert.Equal(4, wan.InPackets);
         await RunToEndAsync(runtime);
         Assert.Equal(ReadAll(input), ReadAll(output));
         CloseAndAudit();
