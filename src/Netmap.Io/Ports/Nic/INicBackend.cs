@@ -1,0 +1,76 @@
+namespace Netmap.Io.Ports.Nic;
+
+/// <summary>
+/// The device behind a NIC port (netmap's emulated, "generic" adapter): the wire a NIC port's rings send
+/// to and receive from, and the host network stack its host rings talk to. A <c>NicPort</c> copies
+/// frames between its ring buffers and the backend, as netmap's emulated mode does; the backend only moves
+/// whole frames.
+/// </summary>
+/// <remarks>
+/// Implementations: <c>SoftNic</c> (an in-process interface for tests and samples: the test code
+/// plays the wire and the host stack) and the Linux backends (AF_PACKET mmap rings, TAP devices).
+/// Thread: one queue is used by one thread at a time (the thread syncing that ring); different queues may
+/// be used on different threads at once. Frames are Ethernet frames without FCS.
+/// Hot path: <see cref="TryReceive"/>, <see cref="TrySend"/> and the host pair allocate nothing.
+/// </remarks>
+public interface INicBackend : IDisposable
+{
+    /// <summary>The interface's name (the <c>IF</c> of <c>netmap:IF</c>).</summary>
+    string InterfaceName { get; }
+
+    /// <summary>Wire TX queues: the port's NIC TX rings.</summary>
+    int TxQueues { get; }
+
+    /// <summary>Wire RX queues: the port's NIC RX rings.</summary>
+    int RxQueues { get; }
+
+    /// <summary>The largest frame the wire carries (MTU + Ethernet header, and a VLAN tag if the device allows it).</summary>
+    int MaxFrameSize { get; }
+
+    /// <summary>True when the backend can reach the host stack (so the port has real host rings).</summary>
+    bool SupportsHostRings { get; }
+
+    /// <summary>
+    /// The interface enters (<paramref name="on"/> true, first binding) or leaves netmap mode (last binding
+    /// gone): while on, wire traffic goes to the NIC RX rings instead of the host stack, and what the host
+    /// stack transmits goes to the host RX rings instead of the wire (netmap-notes §8).
+    /// </summary>
+    void SetNetmapMode(bool on);
+
+    /// <summary>
+    /// The next frame received from the wire on <paramref name="queue"/>, or false when there is none now.
+    /// The span stays valid until <see cref="ReleaseReceived"/> for that queue; the caller copies it out.
+    /// </summary>
+    bool TryReceive(int queue, out ReadOnlySpan<byte> frame);
+
+    /// <summary>Gives back the frame <see cref="TryReceive"/> returned last on <paramref name="queue"/>.</summary>
+    void ReleaseReceived(int queue);
+
+    /// <summary>
+    /// Queues one frame for the wire on <paramref name="queue"/>; false when the device has no room now (the
+    /// caller keeps the slot and tries again at its next sync). The frame is copied before this returns.
+    /// </summary>
+    bool TrySend(int queue, ReadOnlySpan<byte> frame);
+
+    /// <summary>Pushes the frames queued by <see cref="TrySend"/> on <paramref name="queue"/> to the device (one kick per batch).</summary>
+    void FlushSend(int queue);
+
+    /// <summary>
+    /// The next frame the host stack transmitted while the interface is in netmap mode, or false when there
+    /// is none (always false without host rings). Valid until <see cref="ReleaseFromHost"/>.
+    /// </summary>
+    bool TryReceiveFromHost(int queue, out ReadOnlySpan<byte> frame);
+
+    /// <summary>Gives back the frame <see cref="TryReceiveFromHost"/> returned last.</summary>
+    void ReleaseFromHost(int queue);
+
+    /// <summary>Hands one frame to the host stack as if the interface had received it; false when it has no room.</summary>
+    bool TrySendToHost(int queue, ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// Called by the backend (on any thread) when frames arrived or TX room appeared, so the port can wake a
+    /// Notification-mode sync loop. Null until the port sets it; a backend that cannot tell leaves it unused
+    /// and the port falls back to polling.
+    /// </summary>
+    Action? Notify { get; set; }
+}
