@@ -31,11 +31,11 @@ public interface INicBackend : IDisposable
     bool SupportsHostRings { get; }
 
     /// <summary>
-    /// The interface enters (<paramref name="on"/> true, first binding) or leaves netmap mode (last binding
+    /// The interface enters (<paramref name="enabled"/> true, first binding) or leaves netmap mode (last binding
     /// gone): while on, wire traffic goes to the NIC RX rings instead of the host stack, and what the host
     /// stack transmits goes to the host RX rings instead of the wire (netmap-notes §8).
     /// </summary>
-    void SetNetmapMode(bool on);
+    void SetNetmapMode(bool enabled);
 
     /// <summary>
     /// The next frame received from the wire on <paramref name="queue"/>, or false when there is none now.
