@@ -124,7 +124,8 @@ public abstract class Port
     }
 
     /// <summary>The port left netmap mode (its last binding went): every monitor fails EIO from now on. Domain lock held.</summary>
-    internal void OrphanMonitors()
+    /// <remarks>A monitor overrides it: the zero-copy monitors chained after it move up instead (MonitorPort).</remarks>
+    internal virtual void OrphanMonitors()
     {
         var old = _monitors;
         Volatile.Write(ref _monitors, []);

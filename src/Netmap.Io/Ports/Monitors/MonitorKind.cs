@@ -6,6 +6,6 @@ public enum MonitorKind
     /// <summary>Copy monitor (<c>/r</c>, <c>/t</c>): its own buffers; each packet is copied in.</summary>
     Copy,
 
-    /// <summary>Zero-copy monitor (<c>/z</c>): swaps buffers with the parent (not available in this build).</summary>
+    /// <summary>Zero-copy monitor (<c>/z</c>): swaps buffers with the parent, in the parent's region; a second one chains after the first.</summary>
     ZeroCopy,
 }

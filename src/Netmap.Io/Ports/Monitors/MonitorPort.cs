@@ -11,11 +11,17 @@ namespace Netmap.Io.Ports.Monitors;
 /// them (the parent slot gets BufChanged). RX ring i gets parent TX ring i and RX ring i; the one TX ring
 /// cannot send (its sync fails EIO). The parent is never slowed down: when a monitor ring is full, the
 /// oldest excess packets are skipped.
+/// A second zero-copy monitor of the same port is chained after the first (netmap's zmon list): it receives
+/// the buffers the first monitor's reader releases, and so on down the chain. When a monitor in the chain
+/// closes, the ones after it move up to its parent.
 /// </summary>
 /// <remarks>
-/// Ownership: the monitor's rings hold buffers of their own (same arena), freed when the monitor's last
-/// binding goes. A copy monitor has its own <see cref="Port.Owner"/> and no buffer crosses to the parent; a
-/// zero-copy monitor shares the parent's owner, since its buffers and the parent's are exchanged.
+/// Ownership: the monitor's rings hold buffers of their own, freed when the monitor's last binding goes. A
+/// copy monitor has its own <see cref="Port.Owner"/> (in the parent's region, or the default region when the
+/// parent's is a VALE port's private one) and no buffer crosses to the parent. A zero-copy monitor lives in the
+/// parent's region and shares its owner, since its buffers and the parent's are exchanged; only its RX rings
+/// get buffers (its TX ring can never send), and it holds a reference on that region, so a VALE port's private
+/// region outlives the port until the monitor closes.
 /// Thread: the parent's TX and RX syncs (and the monitor's forced look at the parent RX ring) write monitor
 /// ring i under that ring's producer lock and publish HwTail with a release write; the monitor's reader
 /// releases slots by a release write of HwCur.
@@ -25,13 +31,14 @@ public sealed class MonitorPort : Port
     private readonly Lock[] _ringLocks;
     private volatile bool _orphaned;
     private bool _detached;
+    private Port _parent;
 
     /// <remarks>A copy monitor may take its buffers from another region (<paramref name="arena"/>, <paramref name="memId"/>),
     /// e.g. the default one for a VALE port whose private region is sized for its own rings only.</remarks>
     internal MonitorPort(Port parent, string name, MonitorKind kind, bool monitorsTx, bool monitorsRx, int rxRings, uint slots, BufferArena? arena = null, ushort memId = 0)
         : base(parent.Domain, name, arena ?? parent.Arena, arena is null ? parent.MemId : memId)
     {
-        Parent = parent;
+        _parent = parent;
         Kind = kind;
         if (kind == MonitorKind.ZeroCopy)
         {
@@ -53,6 +60,11 @@ public sealed class MonitorPort : Port
         {
             foreach (var ring in TxRingArray)
             {
+                if (kind == MonitorKind.ZeroCopy)
+                {
+                    break; // no buffers for a ring that never sends: the parent's region is shared and tight
+                }
+
                 AllocRingBuffers(ring);
                 done++;
             }
@@ -67,7 +79,7 @@ public sealed class MonitorPort : Port
         {
             // Free what the rings that succeeded hold (the failing ring gave its own back).
             ArenaException? error = null;
-            var all = TxRingArray.Length;
+            var all = kind == MonitorKind.ZeroCopy ? 0 : TxRingArray.Length;
             for (var i = 0; i < done; i++)
             {
                 FreeRingBuffers(i < all ? TxRingArray[i] : RxRingArray[i - all], ref error);
@@ -76,10 +88,16 @@ public sealed class MonitorPort : Port
             MarkDestroyed();
             throw;
         }
+
+        Domain.RetainRegion(MemId); // a VALE port's private region stays while this monitor holds buffers in it
     }
 
-    /// <summary>The monitored port.</summary>
-    public Port Parent { get; }
+    /// <summary>The monitored port; for a chained zero-copy monitor, the zero-copy monitor before it in the chain.</summary>
+    public Port Parent
+    {
+        get => Volatile.Read(ref _parent);
+        private set => Volatile.Write(ref _parent, value);
+    }
 
     /// <summary>Copy or zero-copy.</summary>
     public MonitorKind Kind { get; }
@@ -182,8 +200,60 @@ public sealed class MonitorPort : Port
         }
     }
 
-    /// <summary>The parent left netmap mode. Called with the domain lock held.</summary>
-    internal void Orphan() => _orphaned = true;
+    /// <summary>The parent left netmap mode: this monitor and the ones chained after it fail EIO. Domain lock held.</summary>
+    internal void Orphan()
+    {
+        _orphaned = true;
+        base.OrphanMonitors();
+    }
+
+    /// <summary>
+    /// This monitor's last binding goes: the zero-copy monitors chained after it move up to its parent, as
+    /// netmap unlinks a zmon from the middle of its list (or fail EIO when this one was orphaned already).
+    /// Domain lock held.
+    /// </summary>
+    internal override void OrphanMonitors()
+    {
+        var chained = Monitors;
+        var parent = Parent;
+        foreach (var monitor in chained)
+        {
+            DetachMonitor(monitor);
+            if (_orphaned || parent.IsDestroyed)
+            {
+                monitor.Orphan();
+            }
+            else
+            {
+                monitor.Parent = parent;
+                parent.AttachMonitor(monitor);
+            }
+        }
+    }
+
+    /// <summary>The last zero-copy monitor chained after <paramref name="port"/> (itself if it has none): where a new /z monitor goes.</summary>
+    internal static Port ZeroCopyChainEnd(Port port)
+    {
+        while (true)
+        {
+            MonitorPort? next = null;
+            foreach (var monitor in port.Monitors)
+            {
+                if (monitor.Kind == MonitorKind.ZeroCopy)
+                {
+                    next = monitor;
+                    break;
+                }
+            }
+
+            if (next is null)
+            {
+                return port;
+            }
+
+            port = next;
+        }
+    }
 
     internal override void Destroy()
     {
@@ -206,7 +276,14 @@ public sealed class MonitorPort : Port
             l.Exit();
         }
 
-        base.Destroy();
+        try
+        {
+            base.Destroy();
+        }
+        finally
+        {
+            Domain.ReleasePrivateRegion(MemId);
+        }
     }
 
     /// <summary>
@@ -257,6 +334,8 @@ public sealed class MonitorPort : Port
 
             var srcArena = source.Arena;
             var dstArena = dst.Arena;
+            // Down a chain of zero-copy monitors a slot keeps TxMon: it still tells which side the packet came from.
+            var keep = source.Port is MonitorPort ? ~SlotFlags.BufChanged : ~(SlotFlags.TxMon | SlotFlags.BufChanged);
             for (var c = 0u; c < busy; c++)
             {
                 ref var s = ref source[from];
@@ -265,7 +344,7 @@ public sealed class MonitorPort : Port
                 {
                     (s.BufIdx, d.BufIdx) = (d.BufIdx, s.BufIdx);
                     (s.Len, d.Len) = (d.Len, s.Len);
-                    d.Flags = (s.Flags & ~(SlotFlags.TxMon | SlotFlags.BufChanged)) | txMon;
+                    d.Flags = (s.Flags & keep) | txMon;
                     s.Flags |= SlotFlags.BufChanged;
                     from = from + 1 == n ? 0 : from + 1;
                     tail = tail + 1 == dn ? 0 : tail + 1;

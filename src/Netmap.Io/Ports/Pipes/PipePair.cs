@@ -11,7 +11,8 @@ namespace Netmap.Io.Ports.Pipes;
 /// Master TX ring k feeds slave RX ring k, and slave TX ring k feeds master RX ring k. Only TX rings get
 /// buffers of their own; each RX ring starts as a copy of its peer's slots, as netmap copies the slot
 /// array to the peer on first bind.
-/// Ownership: one arena owner for both ends, since buffers cross between them.
+/// Ownership: one arena owner for both ends, since buffers cross between them (the VALE port's own owner when
+/// the parent is a VALE port, since buffers cross to it too).
 /// </remarks>
 public sealed class PipePair
 {
@@ -19,7 +20,8 @@ public sealed class PipePair
     {
         Parent = parent;
         Id = id;
-        Owner = parent.Arena.RegisterOwner($"{parent.Name}{{{id}");
+        // Pipes of a VALE port swap buffers with it: one owner for all of them, as a zero-copy monitor shares its parent's.
+        Owner = parent.Backing?.Owner ?? parent.Arena.RegisterOwner($"{parent.Name}{{{id}");
         // netmap_pipe.c: the master takes the request's counts, the slave the same counts swapped.
         Master = new PipePort(this, master: true, $"{parent.Name}{{{id}", txRings, rxRings, txSlots, rxSlots);
         Slave = new PipePort(this, master: false, $"{parent.Name}}}{id}", rxRings, txRings, rxSlots, txSlots);

@@ -14,6 +14,7 @@ internal sealed class ValeRegistry(NetmapDomain domain)
 
     private readonly List<ValeSwitch> _switches = [];
     private readonly Dictionary<string, ValePort> _persistent = new(StringComparer.Ordinal);
+    private readonly List<ValeLink> _links = [];
 
     public IReadOnlyList<ValeSwitch> Switches => _switches;
 
@@ -48,15 +49,28 @@ internal sealed class ValeRegistry(NetmapDomain domain)
         var sw = Find(bridge);
         if (sw?.Find(name) is { } existing)
         {
+            if (existing.Wrapped is { } wrapped)
+            {
+                ThrowHelper.Netmap(NetmapError.EBUSY, spec, $"'{name}' links {bridge} to {wrapped.Switch?.Name} through persistent port '{wrapped.Name}' (netmap's bwrap): it is in kernel use");
+            }
+
             return existing;
         }
 
         if (_persistent.TryGetValue(name[(colon + 1)..], out var persistent))
         {
             // valeB:P with P persistent opens the attached port; not attached to B → EINVAL (notes §7.2).
-            return ReferenceEquals(persistent.Switch, sw) && sw is not null
-                ? persistent
-                : ThrowHelper.Netmap<ValePort>(NetmapError.EINVAL, spec, $"persistent port '{persistent.Name}' is not attached to {bridge}: attach it first");
+            if (!ReferenceEquals(persistent.Switch, sw) || sw is null)
+            {
+                ThrowHelper.Netmap(NetmapError.EINVAL, spec, $"persistent port '{persistent.Name}' is not attached to {bridge}: attach it first");
+            }
+
+            if (persistent.Link is { } link)
+            {
+                ThrowHelper.Netmap(NetmapError.EBUSY, spec, $"'{persistent.Name}' is wrapped onto {link.Second.Name} and links it to {bridge}: it is in kernel use until {link.Second.Name}:{persistent.Name} is detached");
+            }
+
+            return persistent;
         }
 
         if (sw is null)
@@ -128,8 +142,9 @@ internal sealed class ValeRegistry(NetmapDomain domain)
 
     /// <summary>
     /// VALE_ATTACH (<c>vale-ctl -a valeB:P</c>): attaches persistent port P to switch B (created if needed).
-    /// P not persistent → EINVAL; already attached to B → EBUSY; attached to another switch → EBUSY
-    /// (netmap attaches it through a wrapper; not done here).
+    /// P not persistent → EINVAL; already attached to B → EBUSY. P already attached to another switch A is
+    /// wrapped onto B (netmap's bwrap, <see cref="ValeLink"/>): P then links A and B. That needs P not open by
+    /// a handle and not wrapped already (else EBUSY).
     /// </summary>
     public void Attach(string valeName)
     {
@@ -140,11 +155,23 @@ internal sealed class ValeRegistry(NetmapDomain domain)
             return;
         }
 
-        if (port.Switch is { } current)
+        var current = port.Switch;
+        if (current is not null)
         {
-            ThrowHelper.Netmap(NetmapError.EBUSY, valeName, current.Name == bridge
-                ? $"'{portName}' is already attached to {bridge}"
-                : $"'{portName}' is attached to {current.Name}; a second switch (netmap's wrapper) is not supported in this build");
+            if (current.Name == bridge)
+            {
+                ThrowHelper.Netmap(NetmapError.EBUSY, valeName, $"'{portName}' is already attached to {bridge}");
+            }
+
+            if (port.Link is { } link)
+            {
+                ThrowHelper.Netmap(NetmapError.EBUSY, valeName, $"'{portName}' already links {current.Name} to {link.Second.Name}: it is in kernel use");
+            }
+
+            if (port.Bindings > 0)
+            {
+                ThrowHelper.Netmap(NetmapError.EBUSY, valeName, $"'{portName}' is open by a handle ({current.Name}:{portName}); close it before wrapping it onto {bridge}");
+            }
         }
 
         var sw = Find(bridge);
@@ -167,8 +194,16 @@ internal sealed class ValeRegistry(NetmapDomain domain)
             ThrowHelper.Netmap(NetmapError.ENOMEM, valeName, $"switch {bridge} has no room for another port");
         }
 
-        sw.Attach(port);
-        port.Switch = sw;
+        if (current is null)
+        {
+            sw.Attach(port);
+            port.Switch = sw;
+        }
+        else
+        {
+            Wrap(port, current, sw, valeName);
+        }
+
         if (!_switches.Contains(sw))
         {
             _switches.Add(sw);
@@ -176,8 +211,9 @@ internal sealed class ValeRegistry(NetmapDomain domain)
     }
 
     /// <summary>
-    /// VALE_DETACH (<c>vale-ctl -d valeB:P</c>): detaches persistent port P from switch B. No switch B → ENXIO;
-    /// an ephemeral port → EBUSY; P not attached to B → EINVAL.
+    /// VALE_DETACH (<c>vale-ctl -d valeB:P</c>): detaches persistent port P from switch B, or unwraps it when B
+    /// is the switch it was wrapped onto. No switch B → ENXIO; an ephemeral port → EBUSY; P not attached to B →
+    /// EINVAL; the first attachment of a port that is also wrapped onto another switch → EBUSY.
     /// </summary>
     public void Detach(string valeName)
     {
@@ -189,15 +225,27 @@ internal sealed class ValeRegistry(NetmapDomain domain)
             return;
         }
 
+        var found = sw.Find(valeName);
+        if (found?.Link is { } wrap && found.Wrapped is not null)
+        {
+            Unwrap(wrap);
+            return;
+        }
+
         if (!_persistent.TryGetValue(portName, out var port) || !ReferenceEquals(port.Switch, sw))
         {
-            if (sw.Find(valeName) is not null)
+            if (found is not null)
             {
                 ThrowHelper.Netmap(NetmapError.EBUSY, valeName, "an ephemeral port cannot be detached: close its handles");
             }
 
             ThrowHelper.Netmap(NetmapError.EINVAL, valeName, $"'{portName}' is not attached to {bridge}");
             return;
+        }
+
+        if (port.Link is { } link)
+        {
+            ThrowHelper.Netmap(NetmapError.EBUSY, valeName, $"'{portName}' is also wrapped onto {link.Second.Name}: detach {link.Second.Name}:{portName} first");
         }
 
         sw.Detach(port);
@@ -227,13 +275,23 @@ internal sealed class ValeRegistry(NetmapDomain domain)
             ThrowHelper.Netmap(NetmapError.EBUSY, name, $"'{name}' is open");
         }
 
+        if (port.PipeReferences > 0)
+        {
+            ThrowHelper.Netmap(NetmapError.EBUSY, name, $"'{name}' has pipes open ({name}{{N or {name}}}N)");
+        }
+
         _persistent.Remove(name);
         port.Destroy();
     }
 
-    /// <summary>Destroys every persistent port (domain disposal, after all handles closed).</summary>
+    /// <summary>Stops every link, then destroys every persistent port (domain disposal, after all handles closed).</summary>
     public void DestroyAllPersistent()
     {
+        foreach (var link in _links.ToArray())
+        {
+            Unwrap(link);
+        }
+
         var ports = new List<ValePort>(_persistent.Values);
         _persistent.Clear();
         foreach (var port in ports)
@@ -249,6 +307,59 @@ internal sealed class ValeRegistry(NetmapDomain domain)
         {
             _switches.Remove(sw);
         }
+    }
+
+    /// <summary>
+    /// The port a pipe named <c>valeB:P{N</c> or <c>netmap:P{N</c> hangs off, when P is a VALE port: the VALE
+    /// port (created unbound on first use, as netmap's parent lookup creates it) or the persistent port P.
+    /// Null when P is neither (an implicit parent). The caller takes a pipe reference on it.
+    /// </summary>
+    public ValePort? PipeParentPort(string spec, PortPrefix prefix, string parentName, ushort memId)
+    {
+        if (prefix == PortPrefix.Vale)
+        {
+            return Open(spec, parentName, memId, 0, 0, 0, 0, 0, out _);
+        }
+
+        return prefix == PortPrefix.Netmap ? FindPersistent(parentName) : null;
+    }
+
+    /// <summary>Wraps persistent port <paramref name="port"/>, attached to <paramref name="first"/>, onto <paramref name="second"/>.</summary>
+    private void Wrap(ValePort port, ValeSwitch first, ValeSwitch second, string valeName)
+    {
+        var wrapper = new ValePort(domain, second, valeName, port);
+        second.Attach(wrapper);
+        var link = new ValeLink(port, wrapper, first, second);
+        link.BindPort();
+        port.Link = link;
+        wrapper.Link = link;
+        first.AddLink(link);
+        second.AddLink(link);
+        _links.Add(link);
+    }
+
+    /// <summary>Detaches a wrapper from its switch and stops its link; the wrapped port stays on its first switch.</summary>
+    private void Unwrap(ValeLink link)
+    {
+        link.BeginStop();
+        try
+        {
+            link.Second.Detach(link.Wrapper); // nothing new is delivered to the wrapper from here on
+        }
+        finally
+        {
+            link.EndStop();
+        }
+
+        link.First.RemoveLink(link);
+        link.Second.RemoveLink(link);
+        _links.Remove(link);
+        link.Port.Link = null;
+        link.Wrapper.Link = null;
+        link.Wrapper.Switch = null;
+        link.Wrapper.Destroy();
+        RemoveIfEmpty(link.Second);
+        link.UnbindPort();
     }
 
     private static (string Bridge, string Port) SplitValeName(string valeName)
@@ -272,8 +383,10 @@ internal sealed class ValeRegistry(NetmapDomain domain)
         var privateRegion = memId == 0;
         if (privateRegion)
         {
+            // The port's rings, then as much again for the zero-copy monitors and pipes that share the region
+            // (netmap sizes it for the port's rings plus its fake host rings), the extra buffers and a margin.
             var extra = Math.Clamp(extraBuffers, 0, 65536);
-            var count = BufferArena.FirstValidIndex + (tx * (int)txs) + (rx * (int)rxs) + extra + 64;
+            var count = BufferArena.FirstValidIndex + (2 * ((tx * (int)txs) + (rx * (int)rxs))) + extra + 64;
             var dflt = domain.DefaultArena;
             (memId, arena) = domain.CreatePrivateRegion(new ArenaOptions { BufferCount = count, BufferSize = dflt.BufferSize, Checked = dflt.Checked });
         }

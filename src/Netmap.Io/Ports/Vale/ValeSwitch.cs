@@ -12,8 +12,15 @@ namespace Netmap.Io.Ports.Vale;
 /// packets + 64 fragments), one lookup per packet, then delivered destination by destination (order of first
 /// appearance, then the ports only broadcasts reach), copying each packet into the destination RX ring's free
 /// slots at each slot's offset. A packet that does not fit is dropped with every later packet for that ring.
+/// Every packet that goes nowhere is counted with its <see cref="ValeDropReason"/>: on the source port when the
+/// lookup finds no destination (a drop verdict, a runt, unicast to itself or to an empty port index), on the
+/// destination port when it has no room or the ring is not bound.
+/// A persistent port wrapped onto a second switch (<see cref="ValeLink"/>) is delivered to like any port; its
+/// wrapper on the second switch gets its packets written into the wrapped port's TX rings. Either way the
+/// link is pumped after the switch lock is released.
 /// Thread: one lock per switch, taken once per TxSync batch (not per packet); the batch tables belong to the
-/// switch and are only used under it. Destination tails are published with release writes.
+/// switch and are only used under it. Destination tails are published with release writes. No thread holds
+/// two switch locks: links are pumped outside them.
 /// </remarks>
 public sealed class ValeSwitch
 {
@@ -37,6 +44,7 @@ public sealed class ValeSwitch
     private readonly LearningLookup _learning = new();
     private IValeLookup _lookup;
     private int _active;
+    private ValeLink[] _links = [];
 
     // Batch table (per fragment) and packet table; used only under _lock.
     private readonly uint[] _fragBuf = new uint[TableSize];
@@ -142,7 +150,14 @@ public sealed class ValeSwitch
             {
                 if (p is not null)
                 {
-                    ports.Add(new ValePortInfo(p.Index, p.Name, p.ForwardedPackets, p.ForwardedBytes, p.DeliveredPackets, p.DeliveredBytes, p.DroppedPackets));
+                    var drops = new ValeDrops(
+                        p.Drops(ValeDropReason.NoRoom),
+                        p.Drops(ValeDropReason.RingNotBound),
+                        p.Drops(ValeDropReason.Lookup),
+                        p.Drops(ValeDropReason.Runt),
+                        p.Drops(ValeDropReason.ToSelf),
+                        p.Drops(ValeDropReason.NoSuchPort));
+                    ports.Add(new ValePortInfo(p.Index, p.Name, p.ForwardedPackets, p.ForwardedBytes, p.DeliveredPackets, p.DeliveredBytes, p.DroppedPackets, drops, p.LinkedSwitch?.Name));
                 }
             }
 
@@ -212,11 +227,42 @@ public sealed class ValeSwitch
         }
     }
 
-    /// <summary>Forwards the slots [HwCur, RHead) of <paramref name="ring"/>, a TX ring of <paramref name="src"/>.</summary>
-    internal void Forward(ValePort src, Ring ring)
+    /// <summary>Adds a link whose ports are on this switch (the wrapped port or its wrapper). Domain lock held.</summary>
+    internal void AddLink(ValeLink link)
     {
-        var k = ring.HwCur;
-        var head = ring.RHead;
+        var old = _links;
+        var next = new ValeLink[old.Length + 1];
+        old.CopyTo(next, 0);
+        next[^1] = link;
+        Volatile.Write(ref _links, next); // release: a forwarding thread sees the link fully built
+    }
+
+    /// <summary>Removes a link added by <see cref="AddLink"/>. Domain lock held.</summary>
+    internal void RemoveLink(ValeLink link)
+    {
+        var old = _links;
+        var at = Array.IndexOf(old, link);
+        if (at < 0)
+        {
+            return;
+        }
+
+        var next = new ValeLink[old.Length - 1];
+        Array.Copy(old, 0, next, 0, at);
+        Array.Copy(old, at + 1, next, at, old.Length - at - 1);
+        Volatile.Write(ref _links, next);
+    }
+
+    /// <summary>
+    /// Forwards the slots [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="ring"/> with
+    /// <paramref name="src"/> as the source port: a TX ring of <paramref name="src"/> ([HwCur, RHead)), or the RX
+    /// ring of a wrapped port whose packets enter this switch through its wrapper <paramref name="src"/>.
+    /// Then pumps the links this forward delivered to, with the lock released.
+    /// </summary>
+    internal void Forward(ValePort src, Ring ring, uint from, uint to)
+    {
+        var k = from;
+        var head = to;
         if (k == head)
         {
             return;
@@ -269,6 +315,13 @@ public sealed class ValeSwitch
                 Flush(src, ring, npkts);
             }
         }
+
+        // Acquire: a link added by an attach is seen fully built. Each Pump is one read when nothing is pending.
+        var links = Volatile.Read(ref _links);
+        for (var i = 0; i < links.Length; i++)
+        {
+            links[i].Pump();
+        }
     }
 
     private void Flush(ValePort src, Ring ring, int npkts)
@@ -279,6 +332,7 @@ public sealed class ValeSwitch
         Array.Fill(_listHead, -1);
         var norder = 0;
         long bytes = 0;
+        long lookupDrops = 0, runts = 0, toSelf = 0, noPort = 0;
         for (var p = 0; p < npkts; p++)
         {
             var f = _pktFirst[p];
@@ -296,9 +350,29 @@ public sealed class ValeSwitch
                 dst = bcast;
                 dstRing = 0;
             }
-            else if (dst >= MaxPorts || dst == srcIndex || _ports[dst] is null)
+            else if (dst >= MaxPorts)
             {
-                continue; // drop: lookup said so, unicast to self, or no such port
+                // The lookup's drop verdict; the learning bridge gives it to frames without an Ethernet header.
+                if (frame.Length < 14)
+                {
+                    runts++;
+                }
+                else
+                {
+                    lookupDrops++;
+                }
+
+                continue;
+            }
+            else if (dst == srcIndex)
+            {
+                toSelf++;
+                continue;
+            }
+            else if (_ports[dst] is null)
+            {
+                noPort++;
+                continue;
             }
 
             _pktRing[p] = dstRing < 0 ? 0 : dstRing;
@@ -321,6 +395,14 @@ public sealed class ValeSwitch
 
         src.ForwardedPacketsCount += npkts;
         src.ForwardedBytesCount += bytes;
+        if ((lookupDrops | runts | toSelf | noPort) != 0)
+        {
+            var drops = src.DropCounts;
+            drops[(int)ValeDropReason.Lookup] += lookupDrops;
+            drops[(int)ValeDropReason.Runt] += runts;
+            drops[(int)ValeDropReason.ToSelf] += toSelf;
+            drops[(int)ValeDropReason.NoSuchPort] += noPort;
+        }
 
         for (var i = 0; i < norder; i++)
         {
@@ -339,17 +421,22 @@ public sealed class ValeSwitch
         }
     }
 
-    /// <summary>Copies the packets of two lists (unicast, broadcast) into <paramref name="dst"/>, merged in batch order.</summary>
+    /// <summary>
+    /// Copies the packets of two lists (unicast, broadcast) into <paramref name="dst"/>, merged in batch order:
+    /// into its RX rings as their producer (from HwTail), or, for a wrapper, into the wrapped port's TX rings
+    /// as their user (from Head), for the link to send on.
+    /// </summary>
     private void Deliver(Memory.BufferArena srcArena, ValePort dst, int uni, int bc)
     {
-        var rings = dst.RxRingArray;
+        var wrapped = dst.Wrapped;
+        var rings = wrapped is null ? dst.RxRingArray : wrapped.TxRingArray;
         var nrings = Math.Min(rings.Length, MaxRxRings);
         Span<uint> pos = stackalloc uint[MaxRxRings];
         Span<uint> free = stackalloc uint[MaxRxRings];
         var seen = 0;   // rings whose pos/free were read
         var full = 0;   // rings where a packet did not fit
         var touched = 0;
-        long delivered = 0, deliveredBytes = 0, dropped = 0;
+        long delivered = 0, deliveredBytes = 0, noRoom = 0, notBound = 0;
         while (uni >= 0 || bc >= 0)
         {
             int p;
@@ -366,16 +453,22 @@ public sealed class ValeSwitch
 
             if (nrings == 0)
             {
-                dropped++;
+                notBound++;
                 continue;
             }
 
             var r = _pktRing[p] % nrings;
             var ring = rings[r];
             var bit = 1 << r;
-            if ((full & bit) != 0 || !ring.IsBound)
+            if (!ring.IsBound)
             {
-                dropped++;
+                notBound++;
+                continue;
+            }
+
+            if ((full & bit) != 0)
+            {
+                noRoom++;
                 continue;
             }
 
@@ -383,16 +476,24 @@ public sealed class ValeSwitch
             if ((seen & bit) == 0)
             {
                 seen |= bit;
-                pos[r] = ring.HwTail;
-                var hwcur = Volatile.Read(ref ring.HwCur);
-                free[r] = (hwcur + n - 1 - ring.HwTail) % n;
+                if (wrapped is null)
+                {
+                    pos[r] = ring.HwTail;
+                    var hwcur = Volatile.Read(ref ring.HwCur);
+                    free[r] = (hwcur + n - 1 - ring.HwTail) % n;
+                }
+                else
+                {
+                    pos[r] = ring.Head;
+                    free[r] = ring.Space; // acquire read of Tail: the slots the last TxSync freed
+                }
             }
 
             var frags = _pktFrags[p];
             if ((uint)frags > free[r])
             {
                 full |= bit;
-                dropped++;
+                noRoom++;
                 continue;
             }
 
@@ -429,14 +530,30 @@ public sealed class ValeSwitch
         {
             if ((touched & (1 << r)) != 0)
             {
-                // Release: the reader reads HwTail, then the slots before it; they must be written first.
-                Volatile.Write(ref rings[r].HwTail, pos[r]);
+                if (wrapped is null)
+                {
+                    // Release: the reader reads HwTail, then the slots before it; they must be written first.
+                    Volatile.Write(ref rings[r].HwTail, pos[r]);
+                }
+                else
+                {
+                    // As a user hands slots to TxSync: Cur, then Head (release: the slots first).
+                    rings[r].Cur = pos[r];
+                    rings[r].Head = pos[r];
+                }
             }
         }
 
         dst.DeliveredPacketsCount += delivered;
         dst.DeliveredBytesCount += deliveredBytes;
-        dst.DroppedPacketsCount += dropped;
+        if ((noRoom | notBound) != 0)
+        {
+            dst.DropCounts[(int)ValeDropReason.NoRoom] += noRoom;
+            dst.DropCounts[(int)ValeDropReason.RingNotBound] += notBound;
+        }
+
+        // Even with nothing delivered (a full ring): the pump also releases what the link has sent on.
+        dst.Link?.MarkPending();
     }
 }
 
@@ -447,10 +564,49 @@ public sealed record ValeSwitchInfo(string Name, IReadOnlyList<ValePortInfo> Por
 
 /// <summary>A snapshot of one VALE port's counters.</summary>
 /// <param name="Index">The port index in the switch.</param>
-/// <param name="Name">The port name (<c>valeB:P</c>).</param>
+/// <param name="Name">The port name (<c>valeB:P</c>, or P for a persistent port).</param>
 /// <param name="ForwardedPackets">Packets the port sent into the switch.</param>
 /// <param name="ForwardedBytes">Bytes the port sent into the switch.</param>
 /// <param name="DeliveredPackets">Packets copied into the port's RX rings.</param>
 /// <param name="DeliveredBytes">Bytes copied into the port's RX rings.</param>
 /// <param name="DroppedPackets">Packets for the port dropped for lack of room or an unbound ring.</param>
-public sealed record ValePortInfo(int Index, string Name, long ForwardedPackets, long ForwardedBytes, long DeliveredPackets, long DeliveredBytes, long DroppedPackets);
+/// <param name="Drops">Every drop by reason: for the port (no room, ring not bound) and from it (the lookup found no destination).</param>
+/// <param name="LinkedSwitch">
+/// For a port that links two switches (a persistent port wrapped onto a second switch, or its wrapper there):
+/// the other switch's name; else null.
+/// </param>
+public sealed record ValePortInfo(
+    int Index,
+    string Name,
+    long ForwardedPackets,
+    long ForwardedBytes,
+    long DeliveredPackets,
+    long DeliveredBytes,
+    long DroppedPackets,
+    ValeDrops Drops,
+    string? LinkedSwitch);
+
+/// <summary>A VALE port's drop counters, one per <see cref="ValeDropReason"/>.</summary>
+/// <param name="NoRoom">Packets for the port that found its RX ring full.</param>
+/// <param name="RingNotBound">Packets for the port whose RX ring no handle binds.</param>
+/// <param name="Lookup">Packets from the port the lookup dropped (14 bytes or more).</param>
+/// <param name="Runt">Packets from the port shorter than an Ethernet header, dropped by the lookup.</param>
+/// <param name="ToSelf">Packets from the port unicast back to it.</param>
+/// <param name="NoSuchPort">Packets from the port unicast to an empty port index.</param>
+public sealed record ValeDrops(long NoRoom, long RingNotBound, long Lookup, long Runt, long ToSelf, long NoSuchPort)
+{
+    /// <summary>The count for <paramref name="reason"/>.</summary>
+    public long this[ValeDropReason reason] => reason switch
+    {
+        ValeDropReason.NoRoom => NoRoom,
+        ValeDropReason.RingNotBound => RingNotBound,
+        ValeDropReason.Lookup => Lookup,
+        ValeDropReason.Runt => Runt,
+        ValeDropReason.ToSelf => ToSelf,
+        ValeDropReason.NoSuchPort => NoSuchPort,
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a VALE drop reason"),
+    };
+
+    /// <summary>Every drop, all reasons together.</summary>
+    public long Total => NoRoom + RingNotBound + Lookup + Runt + ToSelf + NoSuchPort;
+}

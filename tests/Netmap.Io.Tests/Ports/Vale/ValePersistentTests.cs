@@ -8,33 +8,36 @@ public sealed class ValePersistentTests : NetmapTestBase
     [Fact]
     public void Create_attach_detach_destroy_follows_test_009()
     {
-        // netmap utils/tests/009_vale_persistent_create_destroy: exit codes 0 0 0 0 1 0 1 0 1 0 0.
-        // Deviation: attaching v0 to a second switch (vale0B) needs netmap's wrapper, not implemented here,
-        // so "attach vale0B" fails with EBUSY (upstream 0) and "detach vale0B" fails with ENXIO (upstream 0:
-        // vale0B does not exist here). All other steps match upstream.
-        Domain.CreatePersistentPort("v0");                               // -n v0: 0
-        Domain.DestroyPersistentPort("v0");                              // -r v0: 0
-        Domain.CreatePersistentPort("v0");                               // -n v0: 0
-        Domain.ValeAttach("vale0A:v0");                                  // -a vale0A:v0: 0
+        // netmap utils/tests/009_vale_persistent_create_destroy — objective: a persistent port can be destroyed
+        // only when attached nowhere. Operations and exit codes: create v0 (0), destroy (0), create (0), attach
+        // vale0A (0), destroy (1), attach vale0B (0: wrapped onto a second switch), destroy (1), detach vale0B (0),
+        // destroy (1), detach vale0A (0), destroy (0).
+        Domain.CreatePersistentPort("v0");                                  // -n v0: 0
+        Domain.DestroyPersistentPort("v0");                                 // -r v0: 0
+        Domain.CreatePersistentPort("v0");                                  // -n v0: 0
+        Domain.ValeAttach("vale0A:v0");                                     // -a vale0A:v0: 0
         Fails(NetmapError.EBUSY, () => Domain.DestroyPersistentPort("v0")); // -r v0: 1
-        Fails(NetmapError.EBUSY, () => Domain.ValeAttach("vale0B:v0"));    // -a vale0B:v0: upstream 0 (deviation)
+        Domain.ValeAttach("vale0B:v0");                                     // -a vale0B:v0: 0
         Fails(NetmapError.EBUSY, () => Domain.DestroyPersistentPort("v0")); // -r v0: 1
-        Fails(NetmapError.ENXIO, () => Domain.ValeDetach("vale0B:v0"));    // -d vale0B:v0: upstream 0 (deviation)
+        Domain.ValeDetach("vale0B:v0");                                     // -d vale0B:v0: 0
         Fails(NetmapError.EBUSY, () => Domain.DestroyPersistentPort("v0")); // -r v0: 1
-        Domain.ValeDetach("vale0A:v0");                                  // -d vale0A:v0: 0
-        Domain.DestroyPersistentPort("v0");                              // -r v0: 0
+        Domain.ValeDetach("vale0A:v0");                                     // -d vale0A:v0: 0
+        Domain.DestroyPersistentPort("v0");                                 // -r v0: 0
         Assert.Null(Domain.FindVale("vale0A"));
+        Assert.Null(Domain.FindVale("vale0B"));
     }
 
     [Fact]
     public void Attaching_twice_to_one_switch_is_busy_test_010()
     {
-        // netmap utils/tests/010_vale_persistent_attach_twice: create 0, attach A 0, attach A again 1,
-        // attach B 0. Deviation: attach B fails (EBUSY) here, see the 009 test.
+        // netmap utils/tests/010_vale_persistent_attach_twice — objective: a port attaches once per switch.
+        // Operations and exit codes: create (0), attach A (0), attach A again (1), attach B (0).
         Domain.CreatePersistentPort("v0");
         Domain.ValeAttach("vale0A:v0");
         Fails(NetmapError.EBUSY, () => Domain.ValeAttach("vale0A:v0"));
-        Fails(NetmapError.EBUSY, () => Domain.ValeAttach("vale0B:v0"));
+        Domain.ValeAttach("vale0B:v0");
+        Fails(NetmapError.EBUSY, () => Domain.ValeAttach("vale0B:v0")); // and once on the second switch too
+        Domain.ValeDetach("vale0B:v0");
         Domain.ValeDetach("vale0A:v0");
         Domain.DestroyPersistentPort("v0");
     }
@@ -42,15 +45,33 @@ public sealed class ValePersistentTests : NetmapTestBase
     [Fact]
     public void Creating_an_existing_port_is_eexist_test_011()
     {
-        // netmap utils/tests/011_vale_persistent_create_twice: create 0, attach A 0, create again 1,
-        // attach B 0, create again 1. Deviation: attach B fails (EBUSY) here, see the 009 test.
+        // netmap utils/tests/011_vale_persistent_create_twice — objective: a name is created once. Operations and
+        // exit codes: create (0), attach A (0), create again (1), attach B (0), create again (1).
         Domain.CreatePersistentPort("v0");
         Domain.ValeAttach("vale0A:v0");
         Fails(NetmapError.EEXIST, () => Domain.CreatePersistentPort("v0"));
-        Fails(NetmapError.EBUSY, () => Domain.ValeAttach("vale0B:v0"));
+        Domain.ValeAttach("vale0B:v0");
         Fails(NetmapError.EEXIST, () => Domain.CreatePersistentPort("v0"));
+        Domain.ValeDetach("vale0B:v0");
         Domain.ValeDetach("vale0A:v0");
         Domain.DestroyPersistentPort("v0");
+    }
+
+    [Fact]
+    public void Detaching_the_first_switch_while_wrapped_on_another_is_busy()
+    {
+        // netmap-notes §7.2: detaching the first attachment of a persistent port that is also wrapped onto
+        // another switch fails EBUSY; the wrapper goes first.
+        Domain.CreatePersistentPort("v0");
+        Domain.ValeAttach("vale0A:v0");
+        Domain.ValeAttach("vale0B:v0");
+        Fails(NetmapError.EBUSY, () => Domain.ValeDetach("vale0A:v0"));
+        Fails(NetmapError.EBUSY, () => Domain.ValeAttach("vale0C:v0")); // wrapped once at most (in kernel use)
+        Assert.Null(Domain.FindVale("vale0C"));
+        Domain.ValeDetach("vale0B:v0");
+        Domain.ValeDetach("vale0A:v0");
+        Domain.DestroyPersistentPort("v0");
+        Assert.Empty(Domain.ListVale());
     }
 
     [Theory]
