@@ -13,6 +13,8 @@ public enum PortPrefix
     Pcap,
     /// <summary><c>pcap-out:PATH</c>: packets written to a pcap file (a TX-only port).</summary>
     PcapOut,
+    /// <summary><c>tap:NAME</c>: a Linux TAP device as a NIC port (the registered name keeps the <c>tap:</c> prefix).</summary>
+    Tap,
 }
 
 /// <summary>

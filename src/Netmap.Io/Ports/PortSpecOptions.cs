@@ -17,6 +17,22 @@ public sealed record PortSpecOptions
 
     /// <summary><c>@offset:initial=N[,bits=B]</c> (disabled unless enabled at parse time).</summary>
     public OffsetSpecOption? Offset { get; init; }
+
+    /// <summary><c>@csum:tx=sw|hw,rx=verify|none</c> (this project's, NIC ports): software checksums.</summary>
+    public ChecksumSpecOption? Checksum { get; init; }
+}
+
+/// <summary>
+/// Values from <c>@csum:</c> (default key <c>tx</c>, so <c>@csum=sw</c> works). Null means "not given";
+/// repeated options merge, the later value winning.
+/// </summary>
+public sealed record ChecksumSpecOption
+{
+    /// <summary><c>tx=sw</c>: checksum offload off, the port fills checksums in software; <c>tx=hw</c>: frames leave as written.</summary>
+    public bool? SoftwareTx { get; init; }
+
+    /// <summary><c>rx=verify</c>: received frames' checksums are checked and bad ones counted; <c>rx=none</c>: not checked.</summary>
+    public bool? VerifyRx { get; init; }
 }
 
 /// <summary>

@@ -23,6 +23,7 @@ public static class PortSpecParser
     private static readonly string[] ShareKeys = ["port"];
     private static readonly string[] ExtmemKeys = ["file", "if-num", "if-size", "ring-num", "ring-size", "buf-num", "buf-size"];
     private static readonly string[] OffsetKeys = ["initial", "bits"];
+    private static readonly string[] ChecksumKeys = ["tx", "rx"];
     private static readonly string[] ConfKeys =
         ["rings", "host-rings", "slots", "tx-rings", "rx-rings", "host-tx-rings", "host-rx-rings", "tx-slots", "rx-slots"];
 
@@ -32,6 +33,7 @@ public static class PortSpecParser
         Conf,
         Extmem,
         Offset,
+        Checksum,
     }
 
     /// <summary>Parses the whole spec: name, ring mode, flags, memory id and the <c>@</c> options.</summary>
@@ -166,6 +168,13 @@ public static class PortSpecParser
         {
             return DecodePcapHeader(spec, out header);
         }
+        else if (spec.StartsWith("tap:", StringComparison.Ordinal))
+        {
+            // tap:NAME (a Linux TAP as a NIC port): netmap's grammar after the prefix, which the name keeps.
+            prefix = PortPrefix.Tap;
+            nameStart = 0;
+            portStart = 4;
+        }
         else
         {
             return HeaderError(spec, 0, $"unknown prefix (expected 'netmap:', 'vale', 'null', 'pcap:' or 'pcap-out:'): found {At(spec, 0)}");
@@ -183,8 +192,8 @@ public static class PortSpecParser
             var c = spec[i];
             if (c is '{' or '}')
             {
-                if (prefix == PortPrefix.Null)
-                    return HeaderError(spec, i, $"a null port cannot be a pipe end: unexpected {At(spec, i)}");
+                if (prefix is PortPrefix.Null or PortPrefix.Tap)
+                    return HeaderError(spec, i, $"a {(prefix == PortPrefix.Tap ? "TAP" : "null")} port cannot be a pipe end: unexpected {At(spec, i)}");
                 if (brace >= 0)
                     return HeaderError(spec, i, $"only one pipe brace is allowed: unexpected {At(spec, i)}");
                 // netmap:{x passes here (the port layer rejects the empty parent); a VALE port needs a name.
@@ -462,6 +471,7 @@ public static class PortSpecParser
             Conf = state.Conf,
             Extmem = state.Extmem,
             Offset = state.Offset,
+            Checksum = state.Checksum,
         };
         return null;
     }
@@ -472,6 +482,7 @@ public static class PortSpecParser
         public ConfOption? Conf { get; set; }
         public ExtmemOption? Extmem { get; set; }
         public OffsetSpecOption? Offset { get; set; }
+        public ChecksumSpecOption? Checksum { get; set; }
     }
 
     private static PortSpecException? DecodeOption(string spec, int start, int end, bool enableOffsetOption, OptionState state)
@@ -496,6 +507,9 @@ public static class PortSpecParser
                 break;
             case "offset":
                 (kind, keys) = (OptionKind.Offset, OffsetKeys);
+                break;
+            case "csum":
+                (kind, keys) = (OptionKind.Checksum, ChecksumKeys);
                 break;
             default:
                 return OptionError(spec, start, $"unknown option '{name}' at position {start}");
@@ -527,7 +541,8 @@ public static class PortSpecParser
                 return error;
         }
 
-        if (hasDefaultKey && values[0] is null)
+        // csum's default key (tx) is optional: @csum:rx=verify alone is fine.
+        if (hasDefaultKey && values[0] is null && kind != OptionKind.Checksum)
             return OptionError(spec, end, $"option '{name}' lacks its mandatory key '{keys[0]}': found {At(spec, end)}");
 
         return kind switch
@@ -535,6 +550,7 @@ public static class PortSpecParser
             OptionKind.Share => ApplyShare(spec, start, values, state),
             OptionKind.Conf => ApplyConf(values, state),
             OptionKind.Extmem => ApplyExtmem(spec, start, values, state),
+            OptionKind.Checksum => ApplyChecksum(spec, values, valueAt, state),
             _ => ApplyOffset(spec, start, values, valueAt, state),
         };
     }
@@ -658,6 +674,28 @@ public static class PortSpecParser
         if (bits < 0)
             return OptionError(spec, valueAt[1], $"offset 'bits' must not be negative: {At(spec, valueAt[1])}");
         state.Offset = new OffsetSpecOption { Initial = (ulong)initial, Bits = (uint)bits };
+        return null;
+    }
+
+    // @csum:tx=sw|hw,rx=verify|none; a later @csum overrides the keys it gives.
+    private static PortSpecException? ApplyChecksum(string spec, string?[] v, int[] valueAt, OptionState state)
+    {
+        var checksum = state.Checksum ?? new ChecksumSpecOption();
+        if (v[0] is { } tx)
+        {
+            if (tx is not ("sw" or "hw"))
+                return OptionError(spec, valueAt[0], $"csum 'tx' must be 'sw' (checksums filled in software) or 'hw' (left as written): {At(spec, valueAt[0])}");
+            checksum = checksum with { SoftwareTx = tx == "sw" };
+        }
+
+        if (v[1] is { } rx)
+        {
+            if (rx is not ("verify" or "none"))
+                return OptionError(spec, valueAt[1], $"csum 'rx' must be 'verify' or 'none': {At(spec, valueAt[1])}");
+            checksum = checksum with { VerifyRx = rx == "verify" };
+        }
+
+        state.Checksum = checksum;
         return null;
     }
 

@@ -48,6 +48,15 @@ public sealed record RegisterOptions
     /// <summary>Accept the <c>@offset:</c> option in the spec (disabled by default, as in libnetmap).</summary>
     public bool EnableOffsetOption { get; init; }
 
+    /// <summary>
+    /// NIC ports: checksum offload off (netmap-notes §9): the port fills in the IPv4 header and TCP/UDP checksums
+    /// of every frame it transmits in software. Same as <c>@csum=sw</c> in the spec; other ports: EOPNOTSUPP.
+    /// </summary>
+    public bool SoftwareTxChecksums { get; init; }
+
+    /// <summary>NIC ports: check the IPv4, TCP and UDP checksums of received frames and count the bad ones (<c>@csum:rx=verify</c>).</summary>
+    public bool VerifyRxChecksums { get; init; }
+
     /// <summary>How a <c>pcap:</c> source replays its file (pace, loops, speed) and the clock of pcap ports; null for the defaults.</summary>
     public PcapOptions? Pcap { get; init; }
 }

@@ -73,4 +73,35 @@ public interface INicBackend : IDisposable
     /// and the port falls back to polling.
     /// </summary>
     Action? Notify { get; set; }
+
+    // Added after the first version, each with a default, so existing backends need no change.
+
+    /// <summary>
+    /// True when the backend raises <see cref="Notify"/> on every arrival (wire or host stack) and on new TX
+    /// room, so the port can serve a Notification-mode sync loop. Default false: the port then refuses that
+    /// mode (EINVAL) instead of letting a loop wait out its timeout.
+    /// </summary>
+    bool SupportsNotify => false;
+
+    /// <summary>
+    /// The host rings of the port for the netmap-mode session that starts: called before
+    /// <see cref="SetNetmapMode"/>(true). Host-stack frames for queue q go to host RX ring q mod
+    /// <paramref name="hostRxRings"/> (<see cref="TryReceiveFromHost"/>'s queue); <see cref="TrySendToHost"/>'s
+    /// queue is a host TX ring below <paramref name="hostTxRings"/>. Default: ignored.
+    /// </summary>
+    void SetHostRingCounts(int hostTxRings, int hostRxRings)
+    {
+    }
+
+    /// <summary>
+    /// netmap's per-ring netmap mode: NIC ring <paramref name="queue"/> of direction <paramref name="kind"/> got
+    /// its first binding (<paramref name="enabled"/> true) or lost its last one. While the interface is in
+    /// netmap mode, wire frames for an RX queue whose ring is off still go to the host stack, and host-stack
+    /// frames for a TX queue whose ring is off still go to the wire (netmap-notes §8). Called between
+    /// <see cref="SetNetmapMode"/>(true) and <see cref="SetNetmapMode"/>(false). Default: ignored (the whole
+    /// interface follows <see cref="SetNetmapMode"/>).
+    /// </summary>
+    void SetQueueNetmapMode(Rings.RingKind kind, int queue, bool enabled)
+    {
+    }
 }
