@@ -3,6 +3,7 @@ using Netmap.Io.Memory;
 using Netmap.Io.Ports;
 using Netmap.Io.Ports.Null;
 using Netmap.Io.Ports.Monitors;
+using Netmap.Io.Ports.Nic;
 using Netmap.Io.Ports.Pipes;
 using Netmap.Io.Ports.Vale;
 using Netmap.Io.Rings;
@@ -31,9 +32,12 @@ public sealed class NetmapDomain : IDisposable
 
     private readonly Lock _lock = new();
     private readonly Dictionary<ushort, BufferArena> _regions = [];
+    private readonly Dictionary<ushort, int> _privateRegionRefs = []; // VALE ports' regions: the port, its /z monitors
     private readonly Dictionary<string, PipeParent> _pipeParents = new(StringComparer.Ordinal);
     private readonly List<PortHandle> _handles = [];
     private readonly Dictionary<string, PcapSinkPort> _pcapSinks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NicPort> _nicPorts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SoftNic> _softInterfaces = new(StringComparer.Ordinal);
     private ValeRegistry? _vale;
     private int _nullPorts;
     private int _filePorts;
@@ -119,7 +123,13 @@ public sealed class NetmapDomain : IDisposable
             var port = FindOrCreatePort(spec, request, out var created);
             try
             {
+                if ((request.SoftwareTxChecksums || request.VerifyRxChecksums) && port is not NicPort)
+                {
+                    ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "only NIC ports compute or check checksums in software (@csum)");
+                }
+
                 var handle = Bind(port, spec.Spec, request);
+                (port as NicPort)?.EnableChecksums(request.SoftwareTxChecksums, request.VerifyRxChecksums);
                 _handles.Add(handle);
                 return handle;
             }
@@ -149,8 +159,10 @@ public sealed class NetmapDomain : IDisposable
 
     /// <summary>
     /// VALE_ATTACH (<c>vale-ctl -a valeB:P</c>): attaches persistent port P to switch B, which then opens it
-    /// as <c>valeB:P</c>. P not a persistent port → EINVAL; already attached to B → EBUSY; attached to another
-    /// switch → EBUSY (netmap's wrapper onto a second switch is not implemented).
+    /// as <c>valeB:P</c>. P not a persistent port → EINVAL; already attached to B → EBUSY. P attached to another
+    /// switch A is wrapped onto B (netmap's bwrap): it becomes a link between A and B, so what B forwards to
+    /// <c>valeB:P</c> enters A through P and what A forwards to P enters B; neither <c>valeA:P</c> nor
+    /// <c>valeB:P</c> can be opened meanwhile (EBUSY), nor P wrapped again. P open by a handle → EBUSY.
     /// </summary>
     public void ValeAttach(string valeName)
     {
@@ -162,7 +174,11 @@ public sealed class NetmapDomain : IDisposable
         }
     }
 
-    /// <summary>VALE_DETACH (<c>vale-ctl -d valeB:P</c>): no switch B → ENXIO; an ephemeral port → EBUSY; P not attached to B → EINVAL.</summary>
+    /// <summary>
+    /// VALE_DETACH (<c>vale-ctl -d valeB:P</c>): detaches P from B, or unwraps it when B is the switch it was
+    /// wrapped onto. No switch B → ENXIO; an ephemeral port → EBUSY; P not attached to B → EINVAL; B is P's
+    /// first switch while P is also wrapped onto another → EBUSY.
+    /// </summary>
     public void ValeDetach(string valeName)
     {
         ArgumentNullException.ThrowIfNull(valeName);
@@ -173,7 +189,7 @@ public sealed class NetmapDomain : IDisposable
         }
     }
 
-    /// <summary>VALE_DELIF (<c>vale-ctl -r NAME</c>): no such persistent port → ENXIO; attached or open → EBUSY.</summary>
+    /// <summary>VALE_DELIF (<c>vale-ctl -r NAME</c>): no such persistent port → ENXIO; attached, open or with pipes open → EBUSY.</summary>
     public void DestroyPersistentPort(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -205,6 +221,79 @@ public sealed class NetmapDomain : IDisposable
         lock (_lock)
         {
             return ValeSwitches.Find(name);
+        }
+    }
+
+    /// <summary>
+    /// Opens the device behind <c>netmap:IF</c> when IF is neither a soft interface nor a persistent VALE port:
+    /// called with the interface name and what the creating open asks for, under the domain lock (it must not
+    /// call back into the domain). It returns a backend the port then owns (disposed when the port is
+    /// destroyed), null for "no such interface" (the open fails ENXIO), or throws a <see cref="NetmapException"/>
+    /// (a missing capability, say), which the open passes on. Null by default: only soft interfaces exist.
+    /// </summary>
+    /// <remarks>Set by the Linux backends (AF_PACKET, TAP) or by a host that wants real interfaces.</remarks>
+    public Func<string, NicOpenRequest, INicBackend?>? NicBackendFactory { get; set; }
+
+    /// <summary>
+    /// Creates an in-process interface NAME that <c>netmap:NAME</c> (and <c>NAME^</c>, <c>NAME*</c>, <c>NAME-K</c>)
+    /// opens as a <see cref="NicPort"/>; the returned <see cref="SoftNic"/> plays its wire and host stack. A name
+    /// that is not <c>[A-Za-z0-9_.]+</c>, is 64 characters or more or starts with <c>vale</c>, queue counts
+    /// outside [1, 256], a max frame outside [60, 65535] or a queue capacity below 2 → EINVAL; a name in use by
+    /// a soft interface, an open NIC port or a persistent VALE port → EEXIST.
+    /// </summary>
+    public SoftNic CreateSoftInterface(string name, int txQueues = 1, int rxQueues = 1, int maxFrameSize = SoftNic.DefaultMaxFrameSize,
+        bool hostRings = true, int queueCapacity = SoftNic.DefaultQueueCapacity)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            CheckSoftInterfaceName(name);
+            if (txQueues is < 1 or > 256 || rxQueues is < 1 or > 256)
+            {
+                ThrowHelper.Netmap(NetmapError.EINVAL, name, $"a soft interface needs 1 to 256 queues each way, not {txQueues} TX and {rxQueues} RX");
+            }
+
+            if (maxFrameSize is < 60 or > SoftNic.MaxWireFrame)
+            {
+                ThrowHelper.Netmap(NetmapError.EINVAL, name, $"max frame size {maxFrameSize} is outside [60, {SoftNic.MaxWireFrame}]");
+            }
+
+            if (queueCapacity < 2)
+            {
+                ThrowHelper.Netmap(NetmapError.EINVAL, name, $"queue capacity {queueCapacity} is below 2");
+            }
+
+            if (_softInterfaces.ContainsKey(name) || _nicPorts.ContainsKey(name) || _vale?.FindPersistent(name) is not null)
+            {
+                ThrowHelper.Netmap(NetmapError.EEXIST, name, $"an interface named '{name}' already exists");
+            }
+
+            var nic = new SoftNic(name, txQueues, rxQueues, maxFrameSize, hostRings, queueCapacity);
+            _softInterfaces.Add(name, nic);
+            return nic;
+        }
+    }
+
+    /// <summary>Removes soft interface NAME: ENXIO when there is none, EBUSY while a port has it open.</summary>
+    public void RemoveSoftInterface(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            if (!_softInterfaces.TryGetValue(name, out var nic))
+            {
+                ThrowHelper.Netmap(NetmapError.ENXIO, name, $"no soft interface '{name}'");
+            }
+
+            if (_nicPorts.TryGetValue(name, out var port) && ReferenceEquals(port.Backend, nic))
+            {
+                ThrowHelper.Netmap(NetmapError.EBUSY, name, $"soft interface '{name}' is open ({port.Bindings} binding(s))");
+            }
+
+            _softInterfaces.Remove(name);
+            nic.Dispose();
         }
     }
 
@@ -251,6 +340,12 @@ public sealed class NetmapDomain : IDisposable
             }
 
             _disposed = true;
+            foreach (var nic in _softInterfaces.Values)
+            {
+                nic.Dispose();
+            }
+
+            _softInterfaces.Clear();
             foreach (var region in _regions.Values)
             {
                 region.Dispose();
@@ -324,18 +419,46 @@ public sealed class NetmapDomain : IDisposable
     /// <summary>The domain's VALE switches; used with the domain lock held.</summary>
     internal ValeRegistry ValeSwitches => _vale ??= new ValeRegistry(this);
 
-    /// <summary>Adds a region private to one port (a VALE port's); the caller holds the domain lock.</summary>
+    /// <summary>Adds a region private to one port (a VALE port's), with one reference: the port's. The caller holds the domain lock.</summary>
     internal (ushort Id, BufferArena Arena) CreatePrivateRegion(ArenaOptions options)
     {
         var id = CreateRegion(options);
+        _privateRegionRefs.Add(id, 1);
         return (id, _regions[id]);
     }
 
-    /// <summary>Removes and unmaps a private region; ArenaException (after unmapping) if a buffer was still out.</summary>
+    /// <summary>One more user of private region <paramref name="id"/> (a zero-copy monitor of its port); no-op for shared regions.</summary>
+    internal void RetainRegion(ushort id)
+    {
+        lock (_lock)
+        {
+            if (_privateRegionRefs.TryGetValue(id, out var refs))
+            {
+                _privateRegionRefs[id] = refs + 1;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Drops one reference to private region <paramref name="id"/>; the last one removes and unmaps it, with an
+    /// ArenaException (after unmapping) if a buffer was still out. No-op for shared regions.
+    /// </summary>
     internal void ReleasePrivateRegion(ushort id)
     {
         lock (_lock)
         {
+            if (!_privateRegionRefs.TryGetValue(id, out var refs))
+            {
+                return;
+            }
+
+            if (refs > 1)
+            {
+                _privateRegionRefs[id] = refs - 1;
+                return;
+            }
+
+            _privateRegionRefs.Remove(id);
             if (!_regions.Remove(id, out var arena))
             {
                 return;
@@ -352,7 +475,21 @@ public sealed class NetmapDomain : IDisposable
         }
     }
 
-    internal void RemovePipeParent(PipeParent parent) => _pipeParents.Remove(parent.Name);
+    /// <summary>Forgets a pipe parent whose last pipe went, and lets go of the VALE port it hangs off. Domain lock held.</summary>
+    internal void RemovePipeParent(PipeParent parent)
+    {
+        _pipeParents.Remove(parent.Name);
+        parent.Backing?.ReleasePipeReference();
+    }
+
+    /// <summary>Forgets a destroyed NIC port, so the next open creates a fresh one. Called with the domain lock held.</summary>
+    internal void ForgetNicPort(NicPort port)
+    {
+        if (_nicPorts.TryGetValue(port.Name, out var open) && ReferenceEquals(open, port))
+        {
+            _nicPorts.Remove(port.Name);
+        }
+    }
 
     /// <summary>Forgets a destroyed sink, so its file can be opened again. Called with the domain lock held.</summary>
     internal void RemovePcapSink(PcapSinkPort port)
@@ -418,7 +555,103 @@ public sealed class NetmapDomain : IDisposable
                 : persistent;
         }
 
+        // An interface (netmap-notes §8): the open NIC port, else a soft interface or what the factory finds
+        // (tap:NAME only through the factory: its name keeps the prefix, so it never matches a soft interface).
+        if (spec.Prefix is PortPrefix.Netmap or PortPrefix.Tap)
+        {
+            if (_nicPorts.TryGetValue(spec.Name, out var nic))
+            {
+                return nic;
+            }
+
+            if (CreateNicPort(spec, request) is { } fresh)
+            {
+                created = true;
+                return fresh;
+            }
+        }
+
         return ThrowHelper.Netmap<Port>(NetmapError.ENXIO, spec.Spec, $"no such port '{spec.Name}'");
+    }
+
+    /// <summary>
+    /// <c>netmap:IF</c> with no port open: a <see cref="NicPort"/> over soft interface IF, else over the backend
+    /// <see cref="NicBackendFactory"/> opens (owned by the port); null when neither knows IF. This open alone
+    /// decides the slot and host-ring counts (0 → 1024 slots, 1 host ring each way).
+    /// </summary>
+    private NicPort? CreateNicPort(PortSpec spec, Request request)
+    {
+        var hostTx = request.HostTxRings == 0 ? 1 : request.HostTxRings;
+        var hostRx = request.HostRxRings == 0 ? 1 : request.HostRxRings;
+        if (hostTx is < 1 or > 256 || hostRx is < 1 or > 256)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"host ring counts must be in [1, 256], not {hostTx} TX and {hostRx} RX");
+        }
+
+        var txSlots = request.TxSlots == 0 ? NicPort.DefaultSlots : request.TxSlots;
+        var rxSlots = request.RxSlots == 0 ? NicPort.DefaultSlots : request.RxSlots;
+        if (txSlots is < 2 or > 65536 || rxSlots is < 2 or > 65536)
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"a NIC ring needs 2 to 65536 slots, not {txSlots} TX and {rxSlots} RX");
+        }
+
+        var memId = request.MemId == 0 ? DefaultMemId : request.MemId;
+        var arena = RegionOrThrow(spec.Spec, memId);
+        INicBackend? backend;
+        var owned = false;
+        if (_softInterfaces.TryGetValue(spec.Name, out var soft))
+        {
+            backend = soft;
+        }
+        else
+        {
+            backend = NicBackendFactory?.Invoke(spec.Name, new NicOpenRequest
+            {
+                Spec = spec,
+                TxRings = request.TxRings,
+                RxRings = request.RxRings,
+                HostTxRings = request.HostTxRings,
+                HostRxRings = request.HostRxRings,
+            });
+            if (backend is null)
+            {
+                return null;
+            }
+
+            owned = true;
+        }
+
+        if (backend.TxQueues is < 1 or > 256 || backend.RxQueues is < 1 or > 256 || backend.MaxFrameSize is < NicPort.MinFrameSize or > 1 << 20)
+        {
+            var shape = $"{backend.TxQueues} TX and {backend.RxQueues} RX queues, max frame {backend.MaxFrameSize}";
+            if (owned)
+            {
+                backend.Dispose();
+            }
+
+            ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"the device reports {shape}: a NIC port needs 1 to 256 queues each way and a max frame of {NicPort.MinFrameSize} bytes to 1 MiB");
+        }
+
+        // The port owns a factory-made backend from here on (it disposes it even if its construction fails).
+        var port = new NicPort(this, spec.Name, arena, memId, backend, owned, hostTx, hostRx, (uint)txSlots, (uint)rxSlots);
+        _nicPorts.Add(spec.Name, port);
+        return port;
+    }
+
+    private static void CheckSoftInterfaceName(string name)
+    {
+        if (name.Length is 0 or > 63 || name.StartsWith("vale", StringComparison.Ordinal))
+        {
+            ThrowHelper.Netmap(NetmapError.EINVAL, name, "an interface name has 1 to 63 characters and does not start with 'vale'");
+        }
+
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('_' or '.'))
+            {
+                ThrowHelper.Netmap(NetmapError.EINVAL, name, $"invalid character '{c}' in an interface name (only [A-Za-z0-9_.])");
+            }
+        }
     }
 
     private NullPort CreateNullPort(PortSpec spec, Request request)
@@ -449,7 +682,10 @@ public sealed class NetmapDomain : IDisposable
 
     /// <summary>
     /// <c>PARENT/r</c>, <c>/t</c>, <c>/z</c>: a fresh monitor of an existing, bound port (netmap-notes §6). The name
-    /// without the flags names the parent, so a monitor is never a parent. Pipe ends and VALE ports (copy monitors only).
+    /// without the flags names the parent, so a monitor is never a parent by name; a second <c>/z</c> of the same
+    /// port is chained after the last one (it monitors that monitor). Pipe ends and VALE ports. A zero-copy
+    /// monitor's rings live in the parent's region (it swaps buffers with it): for a VALE port, its private
+    /// region, which has room for the port's rings once more (ENOMEM beyond, saying so).
     /// </summary>
     private MonitorPort CreateMonitor(PortSpec spec, Request request)
     {
@@ -463,13 +699,12 @@ public sealed class NetmapDomain : IDisposable
         }
         else if (spec.Prefix == PortPrefix.Vale || (spec.Prefix == PortPrefix.Netmap && _vale?.FindPersistent(spec.Name) is not null))
         {
-            // VALE ports (valeB:P, or a persistent netmap:P): copy monitors only.
-            if ((request.Flags & RegisterFlags.ZcopyMon) != 0)
-            {
-                ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, spec.Spec, "zero-copy monitors of VALE ports are not available in this build");
-            }
-
+            // VALE ports: valeB:P, or a persistent netmap:P.
             parent = spec.Prefix == PortPrefix.Vale ? _vale?.FindPort(spec.Name) : _vale!.FindPersistent(spec.Name);
+            if (parent is ValePort { Wrapped: { } wrapped })
+            {
+                ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"'{spec.Name}' is the link to persistent port '{wrapped.Name}': monitor that port ({wrapped.Switch?.Name}:{wrapped.Name}) instead");
+            }
         }
         else
         {
@@ -500,20 +735,32 @@ public sealed class NetmapDomain : IDisposable
                 monitorsTx = monitorsRx = true; // /z alone means both sides
             }
 
-            foreach (var other in parent.Monitors)
-            {
-                if (other.Kind == MonitorKind.ZeroCopy)
-                {
-                    // netmap chains a second one onto the first; not done here.
-                    ThrowHelper.Netmap(NetmapError.EBUSY, spec.Spec, $"'{parent.Name}' already has a zero-copy monitor ({other.Name}); only one per port in this build");
-                }
-            }
         }
+
         var rxRings = Math.Max(1, Math.Max(parent.TxRingCount, parent.RxRingCount));
         _monitorPorts++;
         var name = $"{parent.Name}/{(kind == MonitorKind.ZeroCopy ? "z" : "")}{(monitorsRx ? "r" : "")}{(monitorsTx ? "t" : "")}#{_monitorPorts}";
-        // A VALE port's private region has no room for a monitor: its copy monitors use the default region.
-        var monitor = parent is ValePort && kind == MonitorKind.Copy
+        MonitorPort monitor;
+        if (kind == MonitorKind.ZeroCopy)
+        {
+            // Only the RX rings take buffers, from the parent's region.
+            var needed = (long)rxRings * numSlots;
+            var free = parent.Arena.FreeCount;
+            if (needed > free)
+            {
+                ThrowHelper.Netmap(NetmapError.ENOMEM, spec.Spec,
+                    $"a zero-copy monitor shares the region of '{parent.Name}' (mem id {parent.MemId}) and needs {needed} buffers ({rxRings} x {numSlots} slots); {free} are free: ask for fewer slots (@conf:slots=N) or give the port a larger shared region (@N)");
+            }
+
+            // netmap's zmon list: a second /z of the same port monitors the last one before it.
+            var attachTo = MonitorPort.ZeroCopyChainEnd(parent);
+            monitor = new MonitorPort(attachTo, name, kind, monitorsTx, monitorsRx, rxRings, numSlots);
+            attachTo.AttachMonitor(monitor);
+            return monitor;
+        }
+
+        // A private region (a VALE port's) is sized for the port itself: its copy monitors use the default region.
+        monitor = _privateRegionRefs.ContainsKey(parent.MemId)
             ? new MonitorPort(parent, name, kind, monitorsTx, monitorsRx, rxRings, numSlots, DefaultArena, DefaultMemId)
             : new MonitorPort(parent, name, kind, monitorsTx, monitorsRx, rxRings, numSlots);
         parent.AttachMonitor(monitor);
@@ -603,7 +850,15 @@ public sealed class NetmapDomain : IDisposable
         var memId = request.MemId == 0 ? DefaultMemId : request.MemId;
         if (!_pipeParents.TryGetValue(parentName, out var parent))
         {
-            parent = new PipeParent(this, parentName, RegionOrThrow(spec.Spec, memId), memId);
+            // netmap looks the parent up as a port: a VALE port (created if absent) or a persistent one lends
+            // its region, so the pipes are zero-copy with it; any other name gets an implicit parent.
+            var backing = ValeSwitches.PipeParentPort(spec.Spec, spec.Prefix, parentName, request.MemId);
+            if (backing is not null && request.MemId != 0 && request.MemId != backing.MemId)
+            {
+                ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"parent '{parentName}' uses memory region {backing.MemId}, not {request.MemId}");
+            }
+
+            parent = backing is null ? new PipeParent(this, parentName, RegionOrThrow(spec.Spec, memId), memId) : new PipeParent(this, parentName, backing);
             _pipeParents.Add(parentName, parent);
         }
         else if (request.MemId != 0 && request.MemId != parent.MemId)
@@ -916,7 +1171,11 @@ public sealed class NetmapDomain : IDisposable
         int RxSlots,
         int ExtraBuffers,
         OffsetOptions? Offsets,
-        PcapOptions? Pcap)
+        PcapOptions? Pcap,
+        int HostTxRings,
+        int HostRxRings,
+        bool SoftwareTxChecksums,
+        bool VerifyRxChecksums)
     {
         public static Request From(PortSpec spec, RegisterOptions o)
         {
@@ -953,7 +1212,11 @@ public sealed class NetmapDomain : IDisposable
                 Pick(o.RxSlots, conf?.RxSlots),
                 o.ExtraBuffers,
                 offsets,
-                o.Pcap);
+                o.Pcap,
+                Pick(o.HostTxRings, conf?.HostTxRings),
+                Pick(o.HostRxRings, conf?.HostRxRings),
+                o.SoftwareTxChecksums || spec.Options.Checksum?.SoftwareTx == true,
+                o.VerifyRxChecksums || spec.Options.Checksum?.VerifyRx == true);
         }
 
         private static int Pick(int fromOptions, int? fromSpec) => fromOptions != 0 ? fromOptions : fromSpec ?? 0;
