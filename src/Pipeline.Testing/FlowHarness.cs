@@ -20,7 +20,9 @@ namespace Pipeline.Testing;
 /// </code>
 /// Sources are the pipeline's own <c>pcap:</c> files, or the packets given with <see cref="WithInput"/>
 /// (written to a temporary capture); every port used as a sink is redirected to a temporary
-/// <c>pcap-out:</c> file, read back when the input has ended and everything is delivered. The run is
+/// <c>pcap-out:</c> file, read back when the input has ended and everything is delivered. Ports joined to
+/// each other outside the pipes (the two ends of a pipe, the ports of a VALE switch, a monitor and the port
+/// it watches: <see cref="PortLinks.IsLinked"/>) stay as they are. The run is
 /// checked: batch ownership and buffer ownership are verified, and a leaked buffer fails the run.
 /// </summary>
 public sealed class FlowHarness
@@ -169,6 +171,15 @@ public sealed class FlowHarness
                 }
 
                 spec = PortSpecParser.Parse("pcap:" + file);
+            }
+            else if (PortLinks.IsLinked(definition, port))
+            {
+                // Part of the pipeline's own wiring (a pipe end whose other end it declares, a VALE port, a
+                // monitor and the port it watches): kept, and it ends when the rest of the pipeline has.
+                if (sourceNames.Contains(port.Name) && !PortLinks.IsFedInternally(definition, port))
+                {
+                    throw new ArgumentException($"port '{port.Name}' ({spec.Spec}) is fed from outside the pipeline and never ends: feed it with WithInput");
+                }
             }
             else if (sinkNames.Contains(port.Name))
             {

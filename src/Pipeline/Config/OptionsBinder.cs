@@ -46,7 +46,8 @@ internal sealed class OptionsBinder(ConfigDiagnostics diagnostics)
     public bool TryBind(StageDescriptor descriptor, YamlScalarNode nameKey, YamlMappingNode stage, out object? options)
     {
         options = null;
-        var entries = stage.Children.Where(e => e.Key is not YamlScalarNode { Value: "type" }).ToList();
+        // type, node and instances are the pipeline's keys (PipelineReader reads them), not the stage's options.
+        var entries = stage.Children.Where(e => e.Key is not YamlScalarNode { Value: "type" or NodePlacementReader.NodeKey or NodePlacementReader.InstancesKey }).ToList();
         var shape = descriptor.OptionsType is { } type ? ShapeOf(type) : null;
         if (shape is null || shape.Members.Count == 0)
         {
@@ -58,7 +59,7 @@ internal sealed class OptionsBinder(ConfigDiagnostics diagnostics)
             return entries.Count == 0;
         }
 
-        return TryBindObject(descriptor.OptionsType!, shape, entries, $"stage '{nameKey.Value}'", diagnostics.At(nameKey), ["type"], out options);
+        return TryBindObject(descriptor.OptionsType!, shape, entries, $"stage '{nameKey.Value}'", diagnostics.At(nameKey), ["type", NodePlacementReader.NodeKey, NodePlacementReader.InstancesKey], out options);
     }
 
     private bool TryBindObject(

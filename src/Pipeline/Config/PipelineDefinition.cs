@@ -27,6 +27,12 @@ public sealed record PipelineDefinition
 
     /// <summary>The file it came from, or <c>&lt;memory&gt;</c>.</summary>
     public string File { get; init; } = SourceSpan.None.File;
+
+    /// <summary>
+    /// The node roles of a pipeline that runs across several nodes (the <c>nodes:</c> section), in file order;
+    /// empty for a pipeline that runs in one process. Ports and stages without <c>node:</c> run on the first.
+    /// </summary>
+    public IReadOnlyList<string> Nodes { get; init; } = [];
 }
 
 /// <summary>The <c>memory:</c> section.</summary>
@@ -60,6 +66,22 @@ public sealed record PortDefinition(string Name, PortSpec Spec, SourceSpan Where
     /// Only <c>pcap:</c> ports have them; <c>speed</c> matters only with <see cref="PcapPace.Recorded"/>.
     /// </summary>
     public PcapOptions? Pcap { get; init; }
+
+    /// <summary>What runs the port's rings: its actor, or a thread of its own (the YAML key <c>thread</c>). <b>Default:</b> actor.</summary>
+    public PortThreading Threading { get; init; } = PortThreading.Actor;
+
+    /// <summary>How a dedicated port thread waits between passes (the YAML key <c>sync</c>). <b>Default:</b> sleep.</summary>
+    public PortSyncMode Sync { get; init; } = PortSyncMode.Sleep;
+
+    /// <summary>The node role it runs on (the YAML key <c>node</c>); null for the first of <see cref="PipelineDefinition.Nodes"/>. Every node of the role opens it.</summary>
+    public string? Node { get; init; }
+
+    /// <summary>
+    /// The Linux network namespace its device is looked up (or its TAP created) in (the YAML key <c>netns</c>): an
+    /// <c>ip netns</c> name or the absolute path of a namespace file; null for the process's own. Only <c>netmap:IF</c>
+    /// and <c>tap:NAME</c> ports have one.
+    /// </summary>
+    public string? Netns { get; init; }
 }
 
 /// <summary>What a source port does when the pipeline cannot take more.</summary>
@@ -76,6 +98,16 @@ public sealed record StageDefinition(string Name, StageDescriptor Descriptor, ob
 {
     /// <summary>Its output gates, the default first: the type's, or those its options name (<see cref="IStageGates"/>).</summary>
     public IReadOnlyList<string> Gates => Descriptor.GatesFor(Options);
+
+    /// <summary>The node role it runs on (the YAML key <c>node</c>); null for the first of <see cref="PipelineDefinition.Nodes"/>.</summary>
+    public string? Node { get; init; }
+
+    /// <summary>
+    /// How many nodes of its role the stage is spread over before the pipeline starts (the YAML key <c>instances</c>:
+    /// N, or <c>per-node</c> for 1). Every node of the role runs one instance, and packets are spread over the live
+    /// instances by flow, so a node that joins later adds one. <b>Default:</b> 1.
+    /// </summary>
+    public int Instances { get; init; } = 1;
 }
 
 /// <summary>What kind of node an edge endpoint is.</summary>

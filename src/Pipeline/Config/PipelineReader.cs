@@ -12,11 +12,11 @@ namespace Pipeline.Config;
 /// </summary>
 internal sealed class PipelineReader
 {
-    private static readonly string[] TopLevelKeys = ["name", "memory", "plugins", "ports", "stages", "pipes"];
+    private static readonly string[] TopLevelKeys = ["name", "memory", "plugins", "nodes", "ports", "stages", "pipes"];
     private static readonly string[] MemoryKeys = ["buffers", "buffer-size", "headroom", "batch-size", "window"];
 
     // The keys a port mapping may have: extend here when ports grow options.
-    private static readonly string[] PortKeys = ["spec", "overflow", "pace", "loop", "speed"];
+    private static readonly string[] PortKeys = ["spec", "overflow", "pace", "loop", "speed", "thread", "sync", NodePlacementReader.NodeKey, PortNamespaceReader.NetnsKey];
 
     // The keys that only a pcap: source reads (its replay options).
     private static readonly string[] PcapKeys = ["pace", "loop", "speed"];
@@ -27,6 +27,10 @@ internal sealed class PipelineReader
     private readonly Dictionary<string, DeclaredNode> _nodes = new(StringComparer.Ordinal);
     private readonly List<DeclaredNode> _declared = [];
     private StageRegistry _registry;
+
+    // The node roles (nodes:) and whether the section is there: ports and stages name them with node:.
+    private IReadOnlyList<string> _roles = [];
+    private bool _rolesGiven;
 
     public PipelineReader(ConfigDiagnostics diagnostics, StageRegistry registry, string baseDirectory, IPluginResolver? plugins)
     {
@@ -59,6 +63,12 @@ internal sealed class PipelineReader
             ReadPlugins(pluginsSection);
         }
 
+        if (sections.TryGetValue(NodePlacementReader.NodesKey, out var nodesSection))
+        {
+            _rolesGiven = true;
+            _roles = NodePlacementReader.ReadNodes(_diagnostics, nodesSection.Key, nodesSection.Value);
+        }
+
         var ports = sections.TryGetValue("ports", out var portsSection) ? ReadPorts(portsSection) : [];
         var stages = sections.TryGetValue("stages", out var stagesSection) ? ReadStages(stagesSection) : [];
         var pipes = new PipeParser(_diagnostics, _nodes);
@@ -68,6 +78,8 @@ internal sealed class PipelineReader
         }
 
         GraphValidator.Check(_diagnostics, _declared, pipes.Edges);
+        PortRules.Check(_diagnostics, ports, pipes.Edges);
+        PortNamespaceReader.Check(_diagnostics, ports);
         if (_diagnostics.Count > 0 || name is null)
         {
             return null;
@@ -81,6 +93,7 @@ internal sealed class PipelineReader
             Stages = stages,
             Edges = pipes.Edges,
             File = _diagnostics.File,
+            Nodes = _roles,
         };
     }
 
@@ -228,10 +241,18 @@ internal sealed class PipelineReader
                 }
             }
 
+            var (threading, sync) = PortThreadingReader.Read(
+                _diagnostics,
+                keys.TryGetValue(PortThreadingReader.ThreadKey, out var threadEntry) ? (threadEntry.Key, threadEntry.Value) : null,
+                keys.TryGetValue(PortThreadingReader.SyncKey, out var syncEntry) ? (syncEntry.Key, syncEntry.Value) : null);
             if (PortSpecParser.TryParse(text, out var parsed, out var error))
             {
                 var pcap = ReadPcapOptions(keys, parsed);
-                ports.Add(new PortDefinition(name, parsed, _diagnostics.At(key)) { Overflow = overflow, Pcap = pcap });
+                ports.Add(new PortDefinition(name, parsed, _diagnostics.At(key))
+                {
+                    Overflow = overflow, Pcap = pcap, Threading = threading, Sync = sync, Node = ReadNode(keys.GetValueOrDefault(NodePlacementReader.NodeKey)),
+                    Netns = keys.TryGetValue(PortNamespaceReader.NetnsKey, out var netns) ? PortNamespaceReader.Read(_diagnostics, parsed, netns.Key, netns.Value) : null,
+                });
             }
             else
             {
@@ -300,6 +321,24 @@ internal sealed class PipelineReader
         return new PcapOptions { Pace = pace, Loop = loop, Speed = speed };
     }
 
+    // A port's or stage's node: role, or null (absent, or bad and reported).
+    private string? ReadNode(Entry entry) =>
+        entry.Key is null ? null : NodePlacementReader.ReadNode(_diagnostics, _roles, _rolesGiven, entry.Key, entry.Value);
+
+    // A stage mapping's entry for `key` (stages bind their other keys to options); default when absent.
+    private static Entry Find(YamlMappingNode mapping, string key)
+    {
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            if (keyNode is YamlScalarNode { Value: { } name } scalar && name == key)
+            {
+                return new Entry(scalar, value);
+            }
+        }
+
+        return default;
+    }
+
     // Where an error about a value goes: the value, or its key when it is left empty.
     private static YamlNode ValueOrKey(Entry entry) => ConfigDiagnostics.IsEmpty(entry.Value) ? entry.Key : entry.Value;
 
@@ -341,7 +380,13 @@ internal sealed class PipelineReader
             _nodes[name].Gates = descriptor.GatesFromOptions ? null : descriptor.Gates;
             if (binder.TryBind(descriptor, key, mapping, out var options))
             {
-                var stage = new StageDefinition(name, descriptor, options, _diagnostics.At(key));
+                var stage = new StageDefinition(name, descriptor, options, _diagnostics.At(key))
+                {
+                    Node = ReadNode(Find(mapping, NodePlacementReader.NodeKey)),
+                    Instances = Find(mapping, NodePlacementReader.InstancesKey) is { Key: not null } instances
+                        ? NodePlacementReader.ReadInstances(_diagnostics, _rolesGiven, instances.Key, instances.Value)
+                        : 1,
+                };
                 if (descriptor.GatesFromOptions && GatesProblem(stage.Gates) is { } problem)
                 {
                     _diagnostics.Add(key, $"stage '{name}' {problem}");

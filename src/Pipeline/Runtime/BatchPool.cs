@@ -19,6 +19,7 @@ public sealed class BatchPool
     private int _freeStart; // checked mode hands batches out FIFO, so a stale reference rarely meets its batch again
     private int _created;
     private int _held;
+    private long _rents;
 
     /// <summary>A pool over <paramref name="arena"/> of batches of <paramref name="capacity"/> packets.</summary>
     public BatchPool(BufferArena arena, int capacity, int initialBatches, bool isChecked)
@@ -76,6 +77,18 @@ public sealed class BatchPool
         }
     }
 
+    /// <summary>Batches rented so far: when it has not moved while <see cref="Outstanding"/> stayed 0, no packet moved between ports.</summary>
+    public long Rents
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _rents;
+            }
+        }
+    }
+
     /// <summary>Counts <paramref name="packets"/> held outside batches (call before returning the batch they came in).</summary>
     public void Hold(int packets)
     {
@@ -100,6 +113,7 @@ public sealed class BatchPool
         PacketBatch batch;
         lock (_lock)
         {
+            _rents++;
             if (_freeCount > 0 && Checked)
             {
                 batch = _free[_freeStart];

@@ -9,7 +9,7 @@ namespace Pipeline.Runtime;
 /// A node's runtime state that outlives its actor: wiring, credits, queued batches, counters. A stage's
 /// actor is restarted after a fault with a fresh stage instance; this stays.
 /// </summary>
-/// <remarks>Thread: touched by the node's actor only, except the counters (read anywhere).</remarks>
+/// <remarks>Thread: touched by the node's actor only (a dedicated port's thread instead), except the counters (read anywhere).</remarks>
 internal class NodeState
 {
     protected NodeState(string name, NodeCounters counters, BatchPool pool, RuntimeSettings settings)
@@ -161,4 +161,22 @@ internal sealed class PortNode : NodeState
 
     /// <summary>Packets whose data was moved to make headroom (the sender gave too little).</summary>
     public long HeadroomCopies { get; set; }
+
+    /// <summary>
+    /// True when everything the port can receive comes from the pipeline's own ports (the other end of a pipe
+    /// it transmits into, a VALE switch of its own, a monitor of one of its ports): it runs dry once the rest
+    /// of the pipeline has.
+    /// </summary>
+    public bool FedInternally { get; init; }
+
+    /// <summary>The thread that runs the port (<c>thread: dedicated</c>), or null when its actor does.</summary>
+    public PortSyncThread? SyncThread { get; set; }
+
+    private long _idlePasses;
+
+    /// <summary>Looks at the RX rings that found them empty (after a sync), so far.</summary>
+    public long IdlePasses => Interlocked.Read(ref _idlePasses);
+
+    /// <summary>Counts a look at the RX rings that found nothing (the port's driver, once per pass).</summary>
+    public void NoteIdlePass() => Interlocked.Increment(ref _idlePasses);
 }

@@ -7,7 +7,7 @@ namespace Pipeline.Runtime;
 /// One output gate of a node and the pipe it feeds: the downstream actor, the edge id, and the credits
 /// left in the pipe's window. Lives in the node's state, so it survives a restart of the node's actor.
 /// </summary>
-/// <remarks>Thread: touched only by the owning node's actor.</remarks>
+/// <remarks>Thread: touched only by the owning node's actor (a dedicated port's thread instead).</remarks>
 internal sealed class OutputGate
 {
     public OutputGate(string owner, string gate)

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Netmap.Io;
 using Netmap.Io.Memory;
 using Netmap.Io.Ports;
@@ -31,11 +32,16 @@ public sealed class PipelineRuntime : IAsyncDisposable
     private readonly List<PortHandle> _handles;
     private readonly bool _ownsDomain;
     private readonly PipelineMeter _meter;
-    private readonly IReadOnlyList<PortNode> _ports;
+    private readonly List<PortNode> _ports;
+    private readonly IReadOnlyList<PortSyncThread> _threads;
+    private readonly Lock _inputLock = new();
+    private InputProbe? _probe;
+    private bool _inputFinished;
     private int _stopped;
 
-    private PipelineRuntime(PipelineDefinition definition, NetmapDomain domain, bool ownsDomain, BatchPool pool, List<PortHandle> handles, IReadOnlyList<NodeState> nodes, IActorRef supervisor)
+    private PipelineRuntime(PipelineDefinition definition, NetmapDomain domain, bool ownsDomain, BatchPool pool, List<PortHandle> handles, IReadOnlyList<NodeState> nodes, IReadOnlyList<PortSyncThread> threads, IActorRef supervisor)
     {
+        _threads = threads;
         Definition = definition;
         Domain = domain;
         _ownsDomain = ownsDomain;
@@ -86,29 +92,51 @@ public sealed class PipelineRuntime : IAsyncDisposable
     }
 
     /// <summary>
-    /// True when every source port is finite (a file) and has ended, and every packet it gave is delivered
-    /// or dropped: the pipeline has nothing left to do. Always false for a pipeline with an endless source.
+    /// True when every source port is finite and has ended, and every packet it gave is delivered or dropped:
+    /// the pipeline has nothing left to do. A file ends at its end. A port fed only by the pipeline's own ports
+    /// (the other end of a pipe it transmits into, a VALE switch of its own, a monitor of one of its ports)
+    /// ends when nothing has moved anywhere while it looked at its rings twice and found them empty. Always
+    /// false for a pipeline with an endless source (a pipe end or switch someone else feeds). Once true, stays true.
     /// </summary>
     public bool InputFinished
     {
         get
         {
-            var sources = 0;
+            lock (_inputLock)
+            {
+                if (!_inputFinished)
+                {
+                    _inputFinished = CheckInputFinished();
+                }
+
+                return _inputFinished;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Errors that stopped a dedicated port thread's work, by port name: the port has moved no packet since,
+    /// and what was sent to it was dropped and counted as <c>fault</c>.
+    /// </summary>
+    public IReadOnlyList<(string Port, Exception Error)> PortFaults
+    {
+        get
+        {
+            var faults = new List<(string, Exception)>();
             foreach (var port in _ports)
             {
-                if (port.Outputs[0].IsPipe || port.Outputs[0].ToDrop)
+                if (port.SyncThread?.Fault is { } error)
                 {
-                    sources++;
-                    if (!port.Finished)
-                    {
-                        return false;
-                    }
+                    faults.Add((port.Name, error));
                 }
             }
 
-            return sources > 0 && Pool.Outstanding == 0; // batches and stage-held (delayed) packets
+            return faults;
         }
     }
+
+    /// <summary>The threads of the <c>thread: dedicated</c> ports, in port order.</summary>
+    internal IReadOnlyList<PortSyncThread> SyncThreads => _threads;
 
     /// <summary>Errors that ended a source early (a truncated or corrupt file), by port name.</summary>
     public IReadOnlyList<(string Port, NetmapException Error)> InputErrors
@@ -152,6 +180,24 @@ public sealed class PipelineRuntime : IAsyncDisposable
     }
 
     /// <summary>
+    /// True when port <paramref name="name"/> is a finite source (a file) that has given every packet. False while it
+    /// reads, for an endless source, and for a port that is not a source. (A pipeline split over several nodes asks
+    /// this of its own ports: the ports that carry packets between nodes never end.)
+    /// </summary>
+    public bool IsSourceFinished(string name)
+    {
+        foreach (var port in _ports)
+        {
+            if (port.Name == name)
+            {
+                return port.Finished;
+            }
+        }
+
+        throw new KeyNotFoundException($"no port named '{name}'");
+    }
+
+    /// <summary>
     /// Opens the ports and starts the actors. Errors opening a port (a <see cref="NetmapException"/>)
     /// close what was opened and propagate.
     /// </summary>
@@ -162,7 +208,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
         options ??= new PipelineRuntimeOptions();
         var memory = definition.Memory;
         var ownsDomain = options.Domain is null;
-        var domain = options.Domain ?? new NetmapDomain(new ArenaOptions
+        var domain = options.Domain ?? DevicePorts.CreateDomain(new ArenaOptions
         {
             BufferCount = memory.Buffers,
             BufferSize = memory.BufferSize,
@@ -182,29 +228,55 @@ public sealed class PipelineRuntime : IAsyncDisposable
             {
                 Offsets = new OffsetOptions { MaxOffset = (ulong)arena.BufferSize, InitialOffset = (ulong)memory.Headroom },
             };
+            RejectMonitorSinks(definition);
+            var opened = new PortHandle[definition.Ports.Count];
+            foreach (var monitors in (ReadOnlySpan<bool>)[false, true])
+            {
+                // Monitors open last: the port a monitor watches must be bound first.
+                for (var i = 0; i < definition.Ports.Count; i++)
+                {
+                    var port = definition.Ports[i];
+                    if (PortLinks.IsMonitor(port.Spec) != monitors)
+                    {
+                        continue;
+                    }
+
+                    // A paced capture keeps time on the pipeline's clock (a fake one in tests).
+                    var portOptions = port.Pcap is null ? register : register with { Pcap = port.Pcap with { Clock = options.Time } };
+                    if (port.Spec.Prefix == PortPrefix.Vale && port.Spec.MemId == 0 && !monitors)
+                    {
+                        // A VALE port gets a private region by default; in a pipeline it shares the domain's, so
+                        // batches can swap its buffers like any other port's (the switch copies anyway).
+                        portOptions = portOptions with { MemId = NetmapDomain.DefaultMemId };
+                    }
+
+                    var handle = DevicePorts.Open(domain, port, portOptions);
+                    handles.Add(handle);
+                    opened[i] = handle;
+                    if (!ReferenceEquals(handle.Arena, arena))
+                    {
+                        throw new NetmapException(NetmapError.EINVAL, port.Spec.Spec, "all ports of a pipeline must use the domain's default memory region");
+                    }
+                }
+            }
+
+            var switchPorts = ValeSwitchPorts(domain);
+            var threads = new List<PortSyncThread>();
             for (var i = 0; i < definition.Ports.Count; i++)
             {
                 var port = definition.Ports[i];
-                // A paced capture keeps time on the pipeline's clock (a fake one in tests).
-                var portOptions = port.Pcap is null ? register : register with { Pcap = port.Pcap with { Clock = options.Time } };
-                if (port.Spec.Prefix == PortPrefix.Vale && port.Spec.MemId == 0)
-                {
-                    // A VALE port gets a private region by default; in a pipeline it shares the domain's, so
-                    // batches can swap its buffers like any other port's (the switch copies anyway).
-                    portOptions = portOptions with { MemId = NetmapDomain.DefaultMemId };
-                }
-
-                var handle = domain.Open(port.Spec, portOptions);
-                handles.Add(handle);
-                if (!ReferenceEquals(handle.Arena, arena))
-                {
-                    throw new NetmapException(NetmapError.EINVAL, port.Spec.Spec, "all ports of a pipeline must use the domain's default memory region");
-                }
-
-                nodes.Add(new PortNode(port, (ushort)i, handle, new NodeCounters(port.Name, NodeRole.Port), pool, settings)
+                var node = new PortNode(port, (ushort)i, opened[i], new NodeCounters(port.Name, NodeRole.Port), pool, settings)
                 {
                     Outputs = [new OutputGate(port.Name, "out")],
-                });
+                    FedInternally = PortLinks.IsFedInternally(definition, port, sw => SwitchIsPrivate(definition, switchPorts, sw)),
+                };
+                if (port.Threading == PortThreading.Dedicated)
+                {
+                    node.SyncThread = new PortSyncThread(node, Logging.GetLogger(system, $"pipeline {definition.Name}"));
+                    threads.Add(node.SyncThread);
+                }
+
+                nodes.Add(node);
             }
 
             foreach (var stage in definition.Stages)
@@ -232,7 +304,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
             }
 
             var supervisor = system.ActorOf(Props.Create(() => new PipelineSupervisor(nodes)), "pipeline-" + Uri.EscapeDataString(definition.Name) + "-" + Guid.NewGuid().ToString("N")[..8]);
-            return new PipelineRuntime(definition, domain, ownsDomain, pool, handles, nodes, supervisor);
+            return new PipelineRuntime(definition, domain, ownsDomain, pool, handles, nodes, threads, supervisor);
         }
         catch
         {
@@ -264,19 +336,61 @@ public sealed class PipelineRuntime : IAsyncDisposable
 
         _supervisor.Tell(StopSources.Instance);
         var deadline = DateTime.UtcNow + drainTimeout;
+        if (_threads.Count > 0)
+        {
+            // A dedicated port may be in the middle of a pass: wait until it has sent its last batch, so the
+            // drain below sees it.
+            var reading = new Task[_threads.Count];
+            for (var i = 0; i < reading.Length; i++)
+            {
+                _threads[i].StopReading();
+                reading[i] = _threads[i].ReadingStopped;
+            }
+
+            try
+            {
+                await Task.WhenAll(reading).WaitAsync(ThreadStopTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // A thread stuck in a sync: the stop below reports it.
+            }
+        }
+
         while (Pool.Outstanding > 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        // The port threads end before the actors free what is left: what reaches a port after its thread
+        // ended is freed by the sender (a shutdown drop), and the rings are quiet when the handles close.
+        var stuck = new List<string>();
+        var stuckHandles = new HashSet<PortHandle>();
+        foreach (var port in _ports)
+        {
+            if (port.SyncThread is { } thread && !await Task.Run(() => thread.Stop(ThreadStopTimeout)).ConfigureAwait(false))
+            {
+                stuck.Add(thread.Name);
+                stuckHandles.Add(port.Handle);
+            }
         }
 
         await _supervisor.Ask<ShutdownDone>(Shutdown.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         await _supervisor.GracefulStop(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         foreach (var handle in _handles)
         {
-            handle.Dispose();
+            if (!stuckHandles.Contains(handle))
+            {
+                handle.Dispose(); // a port whose thread is stuck in a sync stays open under it
+            }
         }
 
         _meter.Dispose();
+        if (stuck.Count > 0)
+        {
+            throw new TimeoutException($"the sync thread(s) {string.Join(", ", stuck)} did not end within {ThreadStopTimeout.TotalSeconds:0} s; their ports were left open");
+        }
+
         if (_ownsDomain)
         {
             Domain.Dispose();
@@ -285,6 +399,123 @@ public sealed class PipelineRuntime : IAsyncDisposable
 
     /// <summary>Stops with a 5-second drain.</summary>
     public ValueTask DisposeAsync() => new(StopAsync(TimeSpan.FromSeconds(5)));
+
+    /// <summary>How long a port thread gets to end (it ends within one pass; this only bounds a sync that hangs).</summary>
+    private static readonly TimeSpan ThreadStopTimeout = TimeSpan.FromSeconds(30);
+
+    // Caller holds _inputLock.
+    private bool CheckInputFinished()
+    {
+        var sources = 0;
+        var fedInternally = 0;
+        foreach (var port in _ports)
+        {
+            if (port.Outputs[0].IsPipe || port.Outputs[0].ToDrop)
+            {
+                sources++;
+                if (port.Finished)
+                {
+                    continue;
+                }
+
+                if (!port.FedInternally)
+                {
+                    _probe = null;
+                    return false; // a file not yet at its end, or a source fed from outside (endless)
+                }
+
+                fedInternally++;
+            }
+        }
+
+        if (sources == 0 || Pool.Outstanding != 0) // batches and stage-held (delayed) packets
+        {
+            _probe = null;
+            return false;
+        }
+
+        if (fedInternally == 0)
+        {
+            return true;
+        }
+
+        // Ports fed by the pipeline's own ports: finished when nothing moved (no batch rented, none out) while
+        // each of them looked at its rings twice and found nothing. Twice: the first look may have started
+        // before the probe, when a sender's last packets were still on their way into the ring.
+        var rents = Pool.Rents;
+        if (_probe is { } probe && probe.Rents == rents)
+        {
+            var idle = true;
+            for (var i = 0; i < _ports.Count && idle; i++)
+            {
+                idle = !probe.Watched[i] || _ports[i].IdlePasses >= probe.IdlePasses[i] + 2;
+            }
+
+            return idle;
+        }
+
+        var watched = new bool[_ports.Count];
+        var passes = new long[_ports.Count];
+        for (var i = 0; i < _ports.Count; i++)
+        {
+            var port = _ports[i];
+            watched[i] = (port.Outputs[0].IsPipe || port.Outputs[0].ToDrop) && !port.Finished;
+            passes[i] = port.IdlePasses;
+        }
+
+        _probe = new InputProbe(rents, watched, passes);
+        return false;
+    }
+
+    /// <summary>The state of the pipeline when it was last seen at rest: batches rented so far and each source's idle passes.</summary>
+    private sealed record InputProbe(long Rents, bool[] Watched, long[] IdlePasses);
+
+    private static void RejectMonitorSinks(PipelineDefinition definition)
+    {
+        foreach (var edge in definition.Edges)
+        {
+            if (edge.ToKind != NodeKind.Port)
+            {
+                continue;
+            }
+
+            foreach (var port in definition.Ports)
+            {
+                if (port.Name == edge.To && PortLinks.IsMonitor(port.Spec))
+                {
+                    var where = edge.Where == SourceSpan.None ? string.Empty : $" ({edge.Where})";
+                    throw new NetmapException(NetmapError.EINVAL, port.Spec.Spec, $"port '{port.Name}' is a monitor: it only receives, so a pipe cannot send to it{where}");
+                }
+            }
+        }
+    }
+
+    // The number of ports on each VALE switch of the domain, by switch name.
+    private static Dictionary<string, int> ValeSwitchPorts(NetmapDomain domain)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var vale in domain.ListVale())
+        {
+            counts[vale.Name] = vale.Ports.Count;
+        }
+
+        return counts;
+    }
+
+    // True when every port on the switch is one of the pipeline's: nothing else can send into it.
+    private static bool SwitchIsPrivate(PipelineDefinition definition, Dictionary<string, int> switchPorts, string name)
+    {
+        var ours = 0;
+        foreach (var port in definition.Ports)
+        {
+            if (PortLinks.ValeSwitchOf(port.Spec) == name)
+            {
+                ours++;
+            }
+        }
+
+        return switchPorts.TryGetValue(name, out var all) && all == ours;
+    }
 
     private static NodeState Find(List<NodeState> nodes, string name) =>
         nodes.Find(n => n.Name == name) ?? throw new InvalidOperationException($"no node '{name}'");

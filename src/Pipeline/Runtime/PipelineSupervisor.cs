@@ -4,7 +4,8 @@ using Pipeline.Runtime.Messages;
 namespace Pipeline.Runtime;
 
 /// <summary>
-/// Parent of a pipeline's node actors: creates them, wires them, starts them, restarts a stage that
+/// Parent of a pipeline's node actors: creates them, wires them, starts them (and the threads of
+/// <c>thread: dedicated</c> ports, which get a <see cref="PortRef"/> instead of an actor), restarts a stage that
 /// throws (its state lives on in <see cref="NodeState"/>), and runs the shutdown.
 /// </summary>
 internal sealed class PipelineSupervisor : UntypedActor
@@ -24,8 +25,19 @@ internal sealed class PipelineSupervisor : UntypedActor
 
     protected override void PreStart()
     {
+        // What a pipe into each node sends to: its actor, or, for a port with a thread of its own, a PortRef
+        // whose tell puts the message straight into the thread's inbox (no actor hop on the data path).
+        var targets = new Dictionary<string, IActorRef>(StringComparer.Ordinal);
         foreach (var node in _nodes)
         {
+            if (node is PortNode { SyncThread: { } thread })
+            {
+                var portRef = new PortRef(thread, Self.Path / ActorName(node.Name), ((ActorCell)Context).SystemImpl.Provider);
+                node.Self = portRef;
+                targets[node.Name] = portRef;
+                continue;
+            }
+
             var props = node switch
             {
                 StageNode stage => Props.Create(() => new StageActor(stage)),
@@ -35,6 +47,7 @@ internal sealed class PipelineSupervisor : UntypedActor
             var child = Context.ActorOf(props, ActorName(node.Name));
             node.Self = child;
             _children[node.Name] = child;
+            targets[node.Name] = child;
         }
 
         // Wire: every gate learns its downstream actor, every node its upstream per input edge.
@@ -44,7 +57,7 @@ internal sealed class PipelineSupervisor : UntypedActor
             {
                 if (gate.Edge >= 0 && !gate.ToDrop)
                 {
-                    var target = _children[gate.TargetName];
+                    var target = targets[gate.TargetName];
                     gate.Target = target;
                     FindNode(gate.TargetName).Upstream[gate.Edge] = node.Self;
                 }
@@ -54,6 +67,14 @@ internal sealed class PipelineSupervisor : UntypedActor
         foreach (var child in _children.Values)
         {
             child.Tell(Start.Instance);
+        }
+
+        foreach (var node in _nodes)
+        {
+            if (node is PortNode { SyncThread: { } thread })
+            {
+                thread.Start();
+            }
         }
     }
 

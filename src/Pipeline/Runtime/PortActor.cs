@@ -1,37 +1,29 @@
 using Akka.Actor;
-using Netmap.Io.Rings;
 using Pipeline.Runtime.Messages;
 using Pipeline.Stages;
 
 namespace Pipeline.Runtime;
 
 /// <summary>
-/// Owns one port and its rings. As a source it drains the RX rings into batches, swapping a fresh buffer
-/// into every slot it takes (no copy), and sends them down its pipe while the pipe has credit: without
-/// credit it stops reading and the packets wait in the RX ring. As a sink it places each batch's buffers
-/// into TX slots (the slots' old buffers go back to the arena) and syncs; a full TX ring holds the batch,
-/// and its credit, until the port makes room.
+/// Drives a <c>thread: actor</c> port: runs its <see cref="PortPump"/> on every batch, credit and poll, and,
+/// while there is nothing to do, looks at the rings again every poll interval (the rings raise no
+/// notification an actor could wait for). A <c>thread: dedicated</c> port has a <see cref="PortSyncThread"/> instead.
 /// </summary>
-/// <remarks>
-/// Ownership: a buffer taken from an RX slot moves from the port's arena owner to the batch pool's; a
-/// buffer placed in a TX slot moves back. Thread: the port's rings are touched only by this actor.
-/// </remarks>
-internal sealed partial class PortActor : UntypedActor, IWithTimers
+/// <remarks>Thread: the port's rings are touched only by this actor.</remarks>
+internal sealed class PortActor : UntypedActor, IWithTimers
 {
+    private const string PollTimer = "poll";
+
     private readonly PortNode _node;
-    private readonly uint[] _fresh;
-    private readonly uint[] _old;
+    private readonly PortPump _pump;
 
     public PortActor(PortNode node)
     {
         _node = node;
-        _fresh = new uint[node.Pool.Capacity];
-        _old = new uint[node.Pool.Capacity];
+        _pump = new PortPump(node);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
-
-    private bool IsSource => _node.Outputs.Length > 0 && (_node.Outputs[0].IsPipe || _node.Outputs[0].ToDrop);
 
     protected override void OnReceive(object message)
     {
@@ -56,7 +48,7 @@ internal sealed partial class PortActor : UntypedActor, IWithTimers
                 _node.Reading = false;
                 break;
             case Shutdown:
-                DropQueued();
+                _pump.DropQueued(DropReason.Shutdown);
                 Sender.Tell(new ShutdownDone(_node.Name));
                 break;
             default:
@@ -65,17 +57,30 @@ internal sealed partial class PortActor : UntypedActor, IWithTimers
         }
     }
 
+    protected override void PreRestart(Exception reason, object message)
+    {
+        _pump.Abandon(); // the batch it was filling when it threw: freed, its packets counted as fault drops
+        _node.Counters.AddFault();
+        base.PreRestart(reason, message);
+    }
+
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        Self.Tell(Poll.Instance); // the timers went with the old instance: look at the rings again
+    }
+
     private void Work()
     {
         var more = false;
         if (_node.TxQueue.Count > 0)
         {
-            FlushTx();
+            _pump.FlushTx();
         }
 
-        if (IsSource && _node.Reading && !_node.Finished)
+        if (_pump.WantsRx)
         {
-            more = ReadRx();
+            more = _pump.ReadRx();
         }
 
         if (more)
@@ -83,31 +88,10 @@ internal sealed partial class PortActor : UntypedActor, IWithTimers
             Self.Tell(Poll.Instance); // a full batch: there may be more right away
         }
         else if (!Timers.IsTimerActive(PollTimer)
-            && (_node.TxQueue.Count > 0 || (IsSource && _node.Reading && !_node.Finished && (_node.AllOutputsHaveCredit || _node.Definition.Overflow == Config.PortOverflow.Drop))))
+            && (_node.TxQueue.Count > 0 || (_pump.WantsRx && (_node.AllOutputsHaveCredit || _node.Definition.Overflow == Config.PortOverflow.Drop))))
         {
             // Nothing to do now: look again later (the rings have no notification to wake us).
             Timers.StartSingleTimer(PollTimer, Poll.Instance, _node.Settings.PollInterval);
         }
     }
-
-    /// <summary>Frees the batches still queued for TX (what was already placed in the ring stays there).</summary>
-    private void DropQueued()
-    {
-        while (_node.TxQueue.TryDequeue(out var deliver))
-        {
-            var batch = deliver.Batch;
-            var placed = _node.TxPosition;
-            _node.TxPosition = 0;
-            var (packets, _) = BatchStats.Measure(batch.Slots[placed..]);
-            _node.Counters.AddDrops(DropReason.Shutdown, packets);
-            _node.Pool.Arena.FreeSlots(batch.Slots[placed..], _node.Pool.Owner);
-            batch.SetCount(0);
-            _node.Pool.Return(batch);
-            _node.ReturnCredit(deliver.Edge, Self);
-        }
-    }
-
-    private const string PollTimer = "poll";
-
-    private static SlotFlags KeepFlags(SlotFlags flags) => flags & ~SlotFlags.BufChanged;
 }

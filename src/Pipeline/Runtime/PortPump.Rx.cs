@@ -3,10 +3,10 @@ using Pipeline.Stages;
 
 namespace Pipeline.Runtime;
 
-internal sealed partial class PortActor
+internal sealed partial class PortPump
 {
     /// <summary>Drains up to one batch from the RX rings; true when the batch filled (there may be more).</summary>
-    private bool ReadRx()
+    public bool ReadRx()
     {
         var gate = _node.Outputs[0];
         if (gate.IsPipe && gate.Credits <= 0)
@@ -65,7 +65,12 @@ internal sealed partial class PortActor
                     break;
                 }
 
-                batch ??= _node.Pool.Rent(Self, _node.Name);
+                if (batch is null)
+                {
+                    batch = _node.Pool.Rent(_node.Self, _node.Name);
+                    _building = batch; // a fault from here on frees it (Abandon)
+                }
+
                 for (var f = 0; f < fragments; f++)
                 {
                     ref var slot = ref ring[k];
@@ -106,9 +111,14 @@ internal sealed partial class PortActor
 
         if (batch is null)
         {
-            if (handle.Port.EndOfInput && AllRxEmpty(handle))
+            if (AllRxEmpty(handle))
             {
-                _node.Finished = true; // a file that has given everything: nothing more will come
+                if (handle.Port.EndOfInput)
+                {
+                    _node.Finished = true; // a file that has given everything: nothing more will come
+                }
+
+                _node.NoteIdlePass();
             }
 
             return false;
@@ -118,9 +128,10 @@ internal sealed partial class PortActor
         var (packets, bytes) = BatchStats.Measure(batch.Slots);
         _node.Counters.AddIn(packets, bytes);
         var full = batch.IsFull;
+        _building = null;
         if (gate.IsPipe)
         {
-            gate.Send(batch, Self);
+            gate.Send(batch, _node.Self);
         }
         else
         {
@@ -128,6 +139,16 @@ internal sealed partial class PortActor
         }
 
         return full;
+    }
+
+    /// <summary>After a fault in <see cref="ReadRx"/>: frees the batch it was filling, its packets counted as fault drops.</summary>
+    public void Abandon()
+    {
+        if (_building is { } batch)
+        {
+            _building = null;
+            _node.DropBatch(batch, DropReason.Fault);
+        }
     }
 
     private static bool AllRxEmpty(Netmap.Io.Ports.PortHandle handle)

@@ -35,7 +35,9 @@ public enum DropReason
     Loss,
     /// <summary>A stage's own queue was full (a link emulator's max queue).</summary>
     QueueFull,
-    /// <summary>A sampler did not pick it.</summary>
+    /// <summary>It was in flight to a node of the cluster that left or died before taking it.</summary>
+    NodeLost,
+    /// <summary>A sampler did not pick it (the last reason: <see cref="DropReasons.Count"/> counts up to it).</summary>
     SampledOut,
 }
 
@@ -64,6 +66,7 @@ public static class DropReasons
         DropReason.Duplicate => "duplicate",
         DropReason.Loss => "loss",
         DropReason.QueueFull => "queue-full",
+        DropReason.NodeLost => "node-lost",
         DropReason.SampledOut => "sampled-out",
         _ => reason.ToString(),
     };

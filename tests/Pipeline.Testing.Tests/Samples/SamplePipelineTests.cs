@@ -53,6 +53,19 @@ public sealed class SamplePipelineTests
     }
 
     [Fact]
+    public async Task Monitor_tap_copies_every_frame_as_it_crossed_the_pipe_before_the_tag()
+    {
+        var harness = new FlowHarness(BuiltInStages.CreateRegistry()) { BaseDirectory = RepoPaths.Root };
+        var result = await harness.RunFileAsync(Path.Combine(RepoPaths.Pipelines, "monitor-tap.yaml"));
+
+        var input = ReadSample("mixed.pcap");
+        Assert.Equal(input, result.Sinks["copies"]); // exactly one copy of each frame, untouched by the stage after it
+        Assert.Equal(input.Select(p => (byte[])[.. p[..12], 0x81, 0x00, 0x00, 0x64, .. p[12..]]), result.Sinks["lan"]);
+        Assert.Equal(input.Count, result.CountersOf("tap").InPackets);
+        Assert.Equal(input.Count, result.CountersOf("trunk-out").InPackets);
+    }
+
+    [Fact]
     public async Task Packets_built_in_code_flow_through_a_sample_pipeline()
     {
         var udp = new PacketBuilder().Ethernet("02:00:00:00:00:0a", "02:00:00:00:00:0b").Ipv4("192.0.2.1", "198.51.100.7").Udp(5000, 53).Payload(12).Build();
@@ -64,5 +77,18 @@ public sealed class SamplePipelineTests
 
         Assert.Equal([udp, tagged], result.Sinks["lan"]);
         Snapshot.Match(result.ToText());
+    }
+
+    private static List<byte[]> ReadSample(string name)
+    {
+        var packets = new List<byte[]>();
+        using var reader = Netmap.Io.Files.PcapFormat.OpenRead(Path.Combine(RepoPaths.Pipelines, "samples", name));
+        var buffer = new byte[Netmap.Io.Files.PcapFormat.MaxCapturedLength];
+        while (reader.TryReadPacket(buffer, out var info))
+        {
+            packets.Add(buffer[..info.Length]);
+        }
+
+        return packets;
     }
 }

@@ -152,7 +152,7 @@ public sealed class PipelineLoaderTests
             """;
 
         Assert.Equal(
-            "p.yaml:2:1: unknown key 'colour' (expected one of: name, memory, plugins, ports, stages, pipes)",
+            "p.yaml:2:1: unknown key 'colour' (expected one of: name, memory, plugins, nodes, ports, stages, pipes)",
             SingleError(yaml));
     }
 
@@ -172,7 +172,7 @@ public sealed class PipelineLoaderTests
     public void A_file_that_is_not_a_mapping_is_reported_at_its_start()
     {
         Assert.Equal(
-            "p.yaml:1:1: a pipeline file is a mapping with the keys name, memory, plugins, ports, stages, pipes: found a list",
+            "p.yaml:1:1: a pipeline file is a mapping with the keys name, memory, plugins, nodes, ports, stages, pipes: found a list",
             SingleError("- a"));
     }
 
@@ -293,7 +293,7 @@ public sealed class PipelineLoaderTests
         Assert.Equal(
             [
                 "p.yaml:3:3: port 'a' needs a 'spec'",
-                "p.yaml:3:8: unknown key 'rings' (expected one of: spec, overflow, pace, loop, speed)",
+                "p.yaml:3:8: unknown key 'rings' (expected one of: spec, overflow, pace, loop, speed, thread, sync, node, netns)",
             ],
             Errors(yaml));
     }
@@ -529,7 +529,7 @@ public sealed class PipelineLoaderTests
             [
                 "p.yaml:7:10: 'vid' must be an integer from -2147483648 to 2147483647, found 'abc'",
                 "p.yaml:8:12: 'names' must be a list, found a mapping",
-                "p.yaml:9:5: unknown key 'colour' (expected one of: type, vid, names)",
+                "p.yaml:9:5: unknown key 'colour' (expected one of: type, node, instances, vid, names)",
             ],
             Errors(yaml));
     }
@@ -720,7 +720,7 @@ public sealed class PipelineLoaderTests
         string[] expected =
         [
             "p.yaml:2:12: no port or stage named 'nope'",
-            "p.yaml:5:33: unknown key 'mtu' (expected one of: spec, overflow, pace, loop, speed)",
+            "p.yaml:5:33: unknown key 'mtu' (expected one of: spec, overflow, pace, loop, speed, thread, sync, node, netns)",
             "p.yaml:7:3: stage 't' has no input: nothing connects to it",
             "p.yaml:7:24: 'vid' must be an integer from -2147483648 to 2147483647, found 'x'",
             "p.yaml:8:19: 'window' must be an integer from 1 to 1024, found '0'",

@@ -2,10 +2,10 @@ using Netmap.Io.Rings;
 
 namespace Pipeline.Runtime;
 
-internal sealed partial class PortActor
+internal sealed partial class PortPump
 {
     /// <summary>Places queued batches into the TX ring as far as it has room, then syncs.</summary>
-    private void FlushTx()
+    public void FlushTx()
     {
         var handle = _node.Handle;
         var ring = handle.TxRing;
@@ -69,7 +69,7 @@ internal sealed partial class PortActor
             _node.TxQueue.Dequeue();
             batch.SetCount(0);
             _node.Pool.Return(batch);
-            _node.ReturnCredit(deliver.Edge, Self);
+            _node.ReturnCredit(deliver.Edge, _node.Self);
         }
     }
 }
