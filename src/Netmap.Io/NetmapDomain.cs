@@ -683,7 +683,9 @@ public sealed class NetmapDomain : IDisposable
     /// <summary>
     /// <c>PARENT/r</c>, <c>/t</c>, <c>/z</c>: a fresh monitor of an existing, bound port (netmap-notes §6). The name
     /// without the flags names the parent, so a monitor is never a parent by name; a second <c>/z</c> of the same
-    /// port is chained after the last one (it monitors that monitor). Pipe ends and VALE ports. A zero-copy
+    /// port is chained after the last one (it monitors that monitor). Pipe ends, VALE ports and NIC ports
+    /// (<c>netmap:IF/r</c>, soft or Linux interfaces, open first; host rings are monitored when the parent has
+    /// them and the monitor's mode selects them, as <c>IF^/r</c> or <c>IF*/rt</c>). A zero-copy
     /// monitor's rings live in the parent's region (it swaps buffers with it): for a VALE port, its private
     /// region, which has room for the port's rings once more (ENOMEM beyond, saying so).
     /// </summary>
@@ -706,9 +708,15 @@ public sealed class NetmapDomain : IDisposable
                 ThrowHelper.Netmap(NetmapError.EINVAL, spec.Spec, $"'{spec.Name}' is the link to persistent port '{wrapped.Name}': monitor that port ({wrapped.Switch?.Name}:{wrapped.Name}) instead");
             }
         }
+        else if (spec.Prefix is PortPrefix.Netmap or PortPrefix.Tap && (_nicPorts.ContainsKey(spec.Name) || _softInterfaces.ContainsKey(spec.Name)))
+        {
+            // An interface: its NIC port while open (a soft interface not open is EINVAL below, as netmap's
+            // "not in netmap mode"; an interface the domain has not opened is unknown to it: ENXIO).
+            parent = _nicPorts.GetValueOrDefault(spec.Name);
+        }
         else
         {
-            ThrowHelper.Netmap(NetmapError.ENXIO, spec.Spec, $"no such port '{spec.Name}' to monitor");
+            ThrowHelper.Netmap(NetmapError.ENXIO, spec.Spec, $"no such port '{spec.Name}' to monitor (an interface must be open as netmap:{spec.Name} first)");
         }
 
         if (parent is null || parent.IsDestroyed || parent.Bindings == 0)
@@ -738,31 +746,32 @@ public sealed class NetmapDomain : IDisposable
         }
 
         var rxRings = Math.Max(1, Math.Max(parent.TxRingCount, parent.RxRingCount));
+        var hostRxRings = parent.HasHostRings ? Math.Max(parent.HostTxRingCount, parent.HostRxRingCount) : 0;
         _monitorPorts++;
         var name = $"{parent.Name}/{(kind == MonitorKind.ZeroCopy ? "z" : "")}{(monitorsRx ? "r" : "")}{(monitorsTx ? "t" : "")}#{_monitorPorts}";
         MonitorPort monitor;
         if (kind == MonitorKind.ZeroCopy)
         {
             // Only the RX rings take buffers, from the parent's region.
-            var needed = (long)rxRings * numSlots;
+            var needed = (long)(rxRings + hostRxRings) * numSlots;
             var free = parent.Arena.FreeCount;
             if (needed > free)
             {
                 ThrowHelper.Netmap(NetmapError.ENOMEM, spec.Spec,
-                    $"a zero-copy monitor shares the region of '{parent.Name}' (mem id {parent.MemId}) and needs {needed} buffers ({rxRings} x {numSlots} slots); {free} are free: ask for fewer slots (@conf:slots=N) or give the port a larger shared region (@N)");
+                    $"a zero-copy monitor shares the region of '{parent.Name}' (mem id {parent.MemId}) and needs {needed} buffers ({rxRings + hostRxRings} x {numSlots} slots); {free} are free: ask for fewer slots (@conf:slots=N) or give the port a larger shared region (@N)");
             }
 
             // netmap's zmon list: a second /z of the same port monitors the last one before it.
             var attachTo = MonitorPort.ZeroCopyChainEnd(parent);
-            monitor = new MonitorPort(attachTo, name, kind, monitorsTx, monitorsRx, rxRings, numSlots);
+            monitor = new MonitorPort(attachTo, name, kind, monitorsTx, monitorsRx, rxRings, hostRxRings, numSlots);
             attachTo.AttachMonitor(monitor);
             return monitor;
         }
 
         // A private region (a VALE port's) is sized for the port itself: its copy monitors use the default region.
         monitor = _privateRegionRefs.ContainsKey(parent.MemId)
-            ? new MonitorPort(parent, name, kind, monitorsTx, monitorsRx, rxRings, numSlots, DefaultArena, DefaultMemId)
-            : new MonitorPort(parent, name, kind, monitorsTx, monitorsRx, rxRings, numSlots);
+            ? new MonitorPort(parent, name, kind, monitorsTx, monitorsRx, rxRings, hostRxRings, numSlots, DefaultArena, DefaultMemId)
+            : new MonitorPort(parent, name, kind, monitorsTx, monitorsRx, rxRings, hostRxRings, numSlots);
         parent.AttachMonitor(monitor);
         return monitor;
     }

@@ -1,5 +1,6 @@
 using Netmap.Io.Linux.Interop;
 using Netmap.Io.Ports.Nic;
+using Netmap.Io.Rings;
 
 namespace Netmap.Io.Linux;
 
@@ -13,21 +14,42 @@ namespace Netmap.Io.Linux;
 /// <remarks>
 /// Needs CAP_NET_RAW (a permission error says how to grant it). The sockets and the device belong to the network
 /// namespace of the thread that calls <see cref="Open"/>; after that any thread may use them.
-/// Emulated mode, as netmap's generic adapter, with one difference: the host stack keeps seeing the wire's frames
-/// and its own transmissions still reach the wire (netmap mode has no effect, <see cref="SupportsHostRings"/> is
-/// false; see docs/dev/datapaths.md). Frames the interface sends (the host stack's, or another socket's) are
-/// skipped on RX. A VLAN tag the kernel strips on receive is put back, so frames arrive as they were on the wire.
+/// Emulated mode, as netmap's generic adapter. Netmap mode (<see cref="SetNetmapMode"/>, the port's life) takes
+/// the interface from the host stack and gives the port real host rings through a <see cref="HostStackPath"/> (a
+/// TAP and tcx eBPF programs; also CAP_NET_ADMIN and CAP_BPF, Linux 6.6+): while a NIC RX ring is bound the wire's
+/// frames reach the NIC RX rings only, while a NIC TX ring is bound the host stack's frames go to the host RX rings
+/// instead of the wire, and the host TX rings' frames reach the host stack as if received on IF. With
+/// <see cref="AfPacketOptions.HostRings"/> false the host stack shares the wire instead and the host rings are fake.
+/// Frames the interface sends (the host stack's, or another socket's) are skipped on RX. A VLAN tag the kernel
+/// strips on receive is put back, so frames arrive as they were on the wire. Notifications: while a
+/// Notification-mode sync loop listens (<see cref="EnableNotify"/>), a thread polls the sockets (and the host TAP)
+/// and raises <see cref="Notify"/> when frames arrive, or TX room appears after a send found none.
 /// Thread: one thread at a time per queue; different queues on different threads.
 /// </remarks>
 public sealed class AfPacketBackend : INicBackend
 {
     private readonly AfPacketQueue[] _queues;
+    private readonly string _spec;
+    private readonly int _interfaceIndex;
+    private readonly bool _hostRings;
+    private readonly bool[] _rxBound;
+    private readonly bool[] _txBound;
+    private readonly Lock _notifyLock = new();
+    private int _hostRxRings = 1;
+    private HostStackPath? _host;
+    private ReadinessWatcher? _watcher;
     private int _disposed;
+    private long _notifications;
 
-    private AfPacketBackend(string interfaceName, AfPacketQueue[] queues, int fanoutGroup)
+    private AfPacketBackend(string interfaceName, string spec, int interfaceIndex, AfPacketQueue[] queues, int fanoutGroup, bool hostRings)
     {
         InterfaceName = interfaceName;
+        _spec = spec;
+        _interfaceIndex = interfaceIndex;
         _queues = queues;
+        _hostRings = hostRings;
+        _rxBound = new bool[queues.Length];
+        _txBound = new bool[queues.Length];
         FanoutGroup = fanoutGroup;
         MaxFrameSize = queues[0].MaxFrameSize;
     }
@@ -44,16 +66,22 @@ public sealed class AfPacketBackend : INicBackend
     /// <summary>The interface MTU + 14 (Ethernet header) + 4 (a VLAN tag), as read when the backend opened.</summary>
     public int MaxFrameSize { get; }
 
-    /// <summary>False: AF_PACKET cannot take the host stack off the wire (see the remarks).</summary>
-    public bool SupportsHostRings => false;
+    /// <summary>True unless <see cref="AfPacketOptions.HostRings"/> is off: netmap mode then takes the interface from the host stack.</summary>
+    public bool SupportsHostRings => _hostRings;
+
+    /// <summary>True: a poll thread raises <see cref="Notify"/> while a Notification-mode sync loop listens.</summary>
+    public bool SupportsNotify => true;
+
+    /// <summary>The TAP that carries the host stack's frames while in netmap mode with host rings, else null.</summary>
+    public string? HostTapName => Volatile.Read(ref _host)?.TapName;
 
     /// <summary>The PACKET_FANOUT group id of the queues, or -1 with one queue.</summary>
     public int FanoutGroup { get; }
 
-    /// <summary>True between SetNetmapMode(true) and SetNetmapMode(false); it changes nothing on the interface.</summary>
+    /// <summary>True between SetNetmapMode(true) and SetNetmapMode(false).</summary>
     public bool IsInNetmapMode { get; private set; }
 
-    /// <summary>Not raised: a port over this backend polls.</summary>
+    /// <summary>Raised from the poll thread (see <see cref="EnableNotify"/>) when frames arrived or TX room appeared.</summary>
     public Action? Notify { get; set; }
 
     /// <summary>
@@ -96,7 +124,7 @@ public sealed class AfPacketBackend : INicBackend
                 }
             }
 
-            return new AfPacketBackend(interfaceName, queues, group);
+            return new AfPacketBackend(interfaceName, spec, ifIndex, queues, group, options.HostRings);
         }
         catch
         {
@@ -112,7 +140,7 @@ public sealed class AfPacketBackend : INicBackend
     /// <summary>Counters summed over the queues (AF_PACKET's kernel drop count is collected on each call).</summary>
     public NicStatistics GetStatistics()
     {
-        long rx = 0, rxBytes = 0, tx = 0, txBytes = 0, drops = 0, outgoing = 0, truncated = 0, badLength = 0, errors = 0;
+        long rx = 0, rxBytes = 0, tx = 0, txBytes = 0, drops = 0, outgoing = 0, truncated = 0, badLength = 0, errors = 0, completed = 0;
         foreach (var q in _queues)
         {
             q.CollectKernelStatistics();
@@ -125,6 +153,7 @@ public sealed class AfPacketBackend : INicBackend
             truncated += q.Truncated;
             badLength += q.TxBadLength;
             errors += q.TxKickErrors;
+            completed += q.ChecksumsCompleted;
         }
 
         return new NicStatistics
@@ -138,14 +167,148 @@ public sealed class AfPacketBackend : INicBackend
             Truncated = truncated,
             TxBadLength = badLength,
             TxErrors = errors,
+            RxChecksumsCompleted = completed,
         };
     }
 
-    /// <inheritdoc/>
-    public void SetNetmapMode(bool enabled) => IsInNetmapMode = enabled;
+    /// <summary>
+    /// Netmap mode on: with host rings, the TAP and the programs are set up (on the calling thread, which must be in
+    /// the interface's namespace), both directions still left to the host stack until a NIC ring of that direction is
+    /// bound (<see cref="SetQueueNetmapMode"/>). Off: the programs are detached and the TAP removed; the interface is
+    /// as it was. Errors: EPERM without CAP_NET_ADMIN or CAP_BPF, EOPNOTSUPP without tcx (both say what to do).
+    /// </summary>
+    public void SetNetmapMode(bool enabled)
+    {
+        if (enabled == IsInNetmapMode)
+        {
+            return;
+        }
+
+        if (!enabled)
+        {
+            IsInNetmapMode = false;
+            LeaveHostPath();
+            return;
+        }
+
+        if (_hostRings)
+        {
+            var host = HostStackPath.Open(_spec, InterfaceName, _interfaceIndex, MaxFrameSize - NetInterface.FrameOverhead, _hostRxRings);
+            try
+            {
+                foreach (var queue in _queues)
+                {
+                    queue.SetHostPath(_spec, InterfaceName, on: true);
+                }
+            }
+            catch
+            {
+                host.Dispose();
+                foreach (var queue in _queues)
+                {
+                    try
+                    {
+                        queue.SetHostPath(_spec, InterfaceName, on: false);
+                    }
+                    catch (NetmapException)
+                    {
+                        // Best effort: the first error is the one to report, and the sockets close with the port.
+                    }
+                }
+
+                throw;
+            }
+
+            Volatile.Write(ref _host, host);
+            Array.Clear(_rxBound);
+            Array.Clear(_txBound);
+            UpdateWatchedDescriptors();
+        }
+
+        IsInNetmapMode = true;
+    }
+
+    /// <summary>Host RX rings for the next netmap-mode session: the TAP gets as many queues.</summary>
+    public void SetHostRingCounts(int hostTxRings, int hostRxRings) => _hostRxRings = Math.Max(1, hostRxRings);
+
+    /// <summary>
+    /// A NIC ring got its first binding or lost its last: the wire's frames are taken from the host stack while any
+    /// NIC RX ring is bound, the host stack's frames go to the host RX rings while any NIC TX ring is bound (per
+    /// direction, not per queue: the fanout hash cannot be told apart in the kernel's hooks).
+    /// </summary>
+    public void SetQueueNetmapMode(RingKind kind, int queue, bool enabled)
+    {
+        var bound = kind == RingKind.Rx ? _rxBound : _txBound;
+        if ((uint)queue >= (uint)bound.Length)
+        {
+            return;
+        }
+
+        bound[queue] = enabled;
+        var any = Array.IndexOf(bound, true) >= 0;
+        var host = Volatile.Read(ref _host);
+        if (kind == RingKind.Rx)
+        {
+            host?.SetRxDiverted(any);
+        }
+        else
+        {
+            host?.SetTxDiverted(any);
+        }
+    }
+
+    /// <summary>Times the poll thread raised <see cref="Notify"/> (a diagnostic: each is one wake-up of a waiting sync loop).</summary>
+    public long Notifications => Interlocked.Read(ref _notifications);
+
+    /// <summary>True while the poll thread runs (between <see cref="EnableNotify"/>(true) and (false)).</summary>
+    public bool IsWatching
+    {
+        get
+        {
+            lock (_notifyLock)
+            {
+                return _watcher?.IsRunning == true;
+            }
+        }
+    }
+
+    /// <summary>Starts (the first Notification-mode loop) or stops (the last one ended) the thread that raises <see cref="Notify"/>.</summary>
+    public void EnableNotify(bool enabled)
+    {
+        lock (_notifyLock)
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+
+            if (!enabled)
+            {
+                _watcher?.Stop();
+                return;
+            }
+
+            if (_watcher is null)
+            {
+                Volatile.Write(ref _watcher, new ReadinessWatcher(InterfaceName));
+                UpdateWatchedDescriptors();
+            }
+
+            _watcher!.Start(RaiseNotify);
+        }
+    }
 
     /// <inheritdoc/>
-    public bool TryReceive(int queue, out ReadOnlySpan<byte> frame) => _queues[queue].TryReceive(out frame);
+    public bool TryReceive(int queue, out ReadOnlySpan<byte> frame)
+    {
+        if (_queues[queue].TryReceive(out frame))
+        {
+            return true;
+        }
+
+        Volatile.Read(ref _watcher)?.ArmRead(queue);
+        return false;
+    }
 
     /// <inheritdoc/>
     public void ReleaseReceived(int queue) => _queues[queue].ReleaseReceived();
@@ -155,38 +318,123 @@ public sealed class AfPacketBackend : INicBackend
     /// Ethernet header or longer than MTU + 14 (MTU + 18 if VLAN-tagged) is dropped, counted in
     /// <see cref="NicStatistics.TxBadLength"/>, and reported as taken.
     /// </summary>
-    public bool TrySend(int queue, ReadOnlySpan<byte> frame) => _queues[queue].TrySend(frame);
+    public bool TrySend(int queue, ReadOnlySpan<byte> frame)
+    {
+        if (_queues[queue].TrySend(frame))
+        {
+            return true;
+        }
+
+        Volatile.Read(ref _watcher)?.ArmWrite(queue);
+        return false;
+    }
 
     /// <inheritdoc/>
     public void FlushSend(int queue) => _queues[queue].FlushSend();
 
-    /// <summary>Always false: no host rings.</summary>
+    /// <summary>The next frame the host stack sent (read from the host TAP's queue <paramref name="queue"/>); false when there is none or no host path.</summary>
     public bool TryReceiveFromHost(int queue, out ReadOnlySpan<byte> frame)
     {
-        frame = default;
+        var host = Volatile.Read(ref _host);
+        if (host is null || (uint)queue >= (uint)host.Queues)
+        {
+            frame = default;
+            return false;
+        }
+
+        if (host.TryReceive(queue, out frame))
+        {
+            return true;
+        }
+
+        Volatile.Read(ref _watcher)?.ArmRead(_queues.Length + queue);
         return false;
     }
 
-    /// <summary>Nothing to release: no host rings.</summary>
+    /// <summary>Gives back the frame <see cref="TryReceiveFromHost"/> returned.</summary>
     public void ReleaseFromHost(int queue)
     {
+        var host = Volatile.Read(ref _host);
+        if (host is not null && (uint)queue < (uint)host.Queues)
+        {
+            host.Release(queue);
+        }
     }
 
-    /// <summary>Always false: no host rings.</summary>
-    public bool TrySendToHost(int queue, ReadOnlySpan<byte> frame) => false;
+    /// <summary>Hands one frame to the host stack as if received on the interface; false without a host path or when the TAP has no room.</summary>
+    public bool TrySendToHost(int queue, ReadOnlySpan<byte> frame)
+    {
+        var host = Volatile.Read(ref _host);
+        return host is not null && host.TrySend(queue, frame);
+    }
 
-    /// <summary>Closes the sockets (the kernel undoes promiscuous mode and the fanout group) and unmaps the rings.</summary>
+    /// <summary>
+    /// Stops the notification thread, removes the host path (programs and TAP), closes the sockets (the kernel undoes
+    /// promiscuous mode and the fanout group) and unmaps the rings. Closing descriptors is all it does, which is also
+    /// what the kernel does for a process that dies, so either way the interface is left as it was.
+    /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        lock (_notifyLock)
         {
-            return;
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            _watcher?.Dispose();
         }
 
+        Interlocked.Exchange(ref _host, null)?.Dispose();
         foreach (var queue in _queues)
         {
             queue.Dispose();
         }
+    }
+
+    private void LeaveHostPath()
+    {
+        var host = Interlocked.Exchange(ref _host, null);
+        if (host is null)
+        {
+            return;
+        }
+
+        UpdateWatchedDescriptors();
+        host.Dispose(); // the egress program first: the host stack's frames reach the wire again
+        foreach (var queue in _queues)
+        {
+            queue.SetHostPath(_spec, InterfaceName, on: false);
+        }
+    }
+
+    /// <summary>The poll thread watches the NIC sockets (indices 0..queues) and the host TAP's queues after them.</summary>
+    private void UpdateWatchedDescriptors()
+    {
+        lock (_notifyLock)
+        {
+            if (_watcher is null)
+            {
+                return;
+            }
+
+            var host = Volatile.Read(ref _host);
+            var hostFds = host?.Descriptors ?? [];
+            var fds = new int[_queues.Length + hostFds.Length];
+            for (var i = 0; i < _queues.Length; i++)
+            {
+                fds[i] = _queues[i].Socket;
+            }
+
+            hostFds.CopyTo(fds, _queues.Length);
+            _watcher.SetDescriptors(fds);
+        }
+    }
+
+    private void RaiseNotify()
+    {
+        Interlocked.Increment(ref _notifications);
+        Notify?.Invoke();
     }
 
     private static int JoinFanout(string spec, string interfaceName, AfPacketQueue[] queues)

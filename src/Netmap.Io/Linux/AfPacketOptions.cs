@@ -27,6 +27,14 @@ public sealed record AfPacketOptions
     /// </summary>
     public bool Promiscuous { get; init; } = true;
 
+    /// <summary>
+    /// Netmap mode takes the interface from the host stack and the port gets real host rings (netmap's semantics;
+    /// a TAP named <c>nmhN</c> and tcx eBPF programs, which need CAP_NET_ADMIN and CAP_BPF and Linux 6.6+). False: the
+    /// host stack keeps sharing the wire with the port (it still sees the wire's frames and its own still leave) and
+    /// the host rings are fake, so <c>IF^</c> and <c>IF*</c> fail EINVAL. <b>Default:</b> true.
+    /// </summary>
+    public bool HostRings { get; init; } = true;
+
     internal void Validate(string subject)
     {
         if (Queues is < 1 or > 64)

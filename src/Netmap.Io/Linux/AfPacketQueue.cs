@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Netmap.Io.Linux.Interop;
+using Netmap.Io.Ports.Nic;
 
 namespace Netmap.Io.Linux;
 
@@ -70,6 +71,9 @@ internal sealed unsafe class AfPacketQueue : IDisposable
 
     /// <summary>Frames the kernel cut short (longer than an RX block): dropped.</summary>
     public long Truncated { get; private set; }
+
+    /// <summary>Received frames whose checksum the sender had left to an offload (TP_STATUS_CSUMNOTREADY), completed in software.</summary>
+    public long ChecksumsCompleted { get; private set; }
 
     /// <summary>Frames queued for the wire.</summary>
     public long SentFrames { get; private set; }
@@ -185,6 +189,37 @@ internal sealed unsafe class AfPacketQueue : IDisposable
         Check(subject, ifName, LibC.SetSockOpt(_socket, LibC.SOL_SOCKET, LibC.SO_DETACH_FILTER, &unused, sizeof(int)), "SO_DETACH_FILTER");
     }
 
+    /// <summary>
+    /// Netmap mode with host rings (<see cref="HostStackPath"/>) on or off: on, what this socket sends carries
+    /// <see cref="Bpf.NicTxMark"/> (SO_MARK, CAP_NET_ADMIN), so IF's egress program lets it reach the wire, and a
+    /// socket filter skips the frames a host TX ring injects into IF's receive path (<see cref="Bpf.HostTxMark"/>),
+    /// which are the host stack's, not the wire's. Off: no mark, no filter.
+    /// </summary>
+    public void SetHostPath(string subject, string ifName, bool on)
+    {
+        var mark = on ? Bpf.NicTxMark : 0u;
+        if (LibC.SetSockOpt(_socket, LibC.SOL_SOCKET, LibC.SO_MARK, &mark, sizeof(uint)) != 0)
+        {
+            throw LinuxErrors.Create(LinuxErrors.LastErrno, subject, "marking the NIC TX frames (SO_MARK)", "CAP_NET_ADMIN", ifName);
+        }
+
+        if (!on)
+        {
+            var unused = 0;
+            _ = LibC.SetSockOpt(_socket, LibC.SOL_SOCKET, LibC.SO_DETACH_FILTER, &unused, sizeof(int)); // ENOENT when none
+            return;
+        }
+
+        // ld mark; jeq HostTxMark ? drop : accept
+        var program = stackalloc LibC.SockFilter[4];
+        program[0] = new LibC.SockFilter { Code = 0x20 /* BPF_LD | BPF_W | BPF_ABS */, K = LibC.SKF_AD_MARK };
+        program[1] = new LibC.SockFilter { Code = 0x15 /* BPF_JMP | BPF_JEQ | BPF_K */, JumpTrue = 0, JumpFalse = 1, K = Bpf.HostTxMark };
+        program[2] = new LibC.SockFilter { Code = 0x06 /* BPF_RET | BPF_K */, K = 0 };
+        program[3] = new LibC.SockFilter { Code = 0x06, K = uint.MaxValue };
+        var fprog = new LibC.SockFprog { Length = 4, Filter = program };
+        Check(subject, ifName, LibC.SetSockOpt(_socket, LibC.SOL_SOCKET, LibC.SO_ATTACH_FILTER, &fprog, (uint)sizeof(LibC.SockFprog)), "SO_ATTACH_FILTER (skip host TX frames)");
+    }
+
     /// <summary>See <c>INicBackend.TryReceive</c>. Skips outgoing and truncated frames; puts a VLAN tag the kernel took out back in place.</summary>
     public bool TryReceive(out ReadOnlySpan<byte> frame)
     {
@@ -237,6 +272,14 @@ internal sealed unsafe class AfPacketQueue : IDisposable
                 BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(data + 12, 2), tpid);
                 BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(data + 14, 2), tci);
                 length += VlanTagLength;
+            }
+
+            if ((status & LibC.TP_STATUS_CSUMNOTREADY) != 0)
+            {
+                // Sent by this machine's own stack (over a veth, say) with its checksum left to an offload that never
+                // ran: complete it, so the frame is what a wire would carry (and a host stack it is handed to accepts it).
+                SoftwareChecksum.Fill(new Span<byte>(data, (int)length));
+                ChecksumsCompleted++;
             }
 
             _held = true;

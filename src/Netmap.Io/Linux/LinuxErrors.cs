@@ -8,7 +8,7 @@ internal static class LinuxErrors
 {
     /// <summary>How to get the capabilities the Linux backends need, quoted in every permission error.</summary>
     public const string GrantHint =
-        "run as root, or grant the capabilities to the .NET host: sudo setcap cap_net_raw,cap_net_admin+ep \"$(readlink -f \"$(which dotnet)\")\"";
+        "run as root, or grant the capabilities to the .NET host: sudo setcap cap_net_raw,cap_net_admin,cap_bpf+ep \"$(readlink -f \"$(which dotnet)\")\"";
 
     /// <summary>The errno of the last failed P/Invoke on this thread.</summary>
     public static int LastErrno => Marshal.GetLastPInvokeError();

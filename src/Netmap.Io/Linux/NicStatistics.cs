@@ -24,6 +24,12 @@ public readonly record struct NicStatistics
     /// <summary>Frames the interface sent that the AF_PACKET ring also held; skipped, they are not wire RX.</summary>
     public long SkippedOutgoing { get; init; }
 
+    /// <summary>
+    /// Received frames whose TCP/UDP checksum the sending stack on this machine had left to an offload (AF_PACKET's
+    /// TP_STATUS_CSUMNOTREADY, e.g. over a veth): completed in software before the port saw them.
+    /// </summary>
+    public long RxChecksumsCompleted { get; init; }
+
     /// <summary>Received frames cut short by the kernel; dropped.</summary>
     public long Truncated { get; init; }
 

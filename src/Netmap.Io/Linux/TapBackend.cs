@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
 using Netmap.Io.Linux.Interop;
 using Netmap.Io.Ports.Nic;
 
@@ -16,18 +15,21 @@ namespace Netmap.Io.Linux;
 /// up, and removed when the backend closes (it is not made persistent). An existing TAP (e.g. <c>ip tuntap add
 /// NAME mode tap</c>) is attached to and left as it was. The device lives in the network namespace of the thread
 /// that calls <see cref="Open"/>. No host rings: the kernel on the other side of a TAP is the wire.
-/// Each read and write is one system call; <see cref="FlushSend"/> has nothing to do.
+/// Each read and write is one system call; <see cref="FlushSend"/> has nothing to do. Notifications: while a
+/// Notification-mode sync loop listens (<see cref="EnableNotify"/>), a thread polls the queues and raises
+/// <see cref="Notify"/> when one has frames, or room after a write found none.
 /// Thread: one thread at a time per queue; different queues on different threads.
 /// </remarks>
-public sealed unsafe class TapBackend : INicBackend
+public sealed class TapBackend : INicBackend
 {
-    private const string TunDevice = "/dev/net/tun";
-
-    private readonly Queue[] _queues;
+    private readonly TapQueue[] _queues;
     private readonly int _maxUntagged;
+    private readonly Lock _notifyLock = new();
+    private ReadinessWatcher? _watcher;
     private int _disposed;
+    private long _notifications;
 
-    private TapBackend(string name, Queue[] queues, int mtu, bool created)
+    private TapBackend(string name, TapQueue[] queues, int mtu, bool created)
     {
         InterfaceName = name;
         _queues = queues;
@@ -57,8 +59,11 @@ public sealed unsafe class TapBackend : INicBackend
     /// <summary>True between SetNetmapMode(true) and SetNetmapMode(false); it changes nothing on the device.</summary>
     public bool IsInNetmapMode { get; private set; }
 
-    /// <summary>Not raised: a port over this backend polls.</summary>
+    /// <summary>Raised (from a watcher thread, while <see cref="EnableNotify"/> is on) when a queue has frames to read or room again after a full write.</summary>
     public Action? Notify { get; set; }
+
+    /// <summary>True: a poll thread watches the queues while a Notification-mode sync loop listens.</summary>
+    public bool SupportsNotify => true;
 
     /// <summary>
     /// Opens (creating it if absent) TAP <paramref name="name"/> with <paramref name="queues"/> queues in the calling
@@ -77,13 +82,13 @@ public sealed unsafe class TapBackend : INicBackend
         }
 
         var existed = NetInterface.IndexOf(name) != 0;
-        var opened = new Queue[queues];
+        var opened = new TapQueue[queues];
         var count = 0;
         try
         {
             for (; count < queues; count++)
             {
-                opened[count] = OpenQueue(spec, name, queues > 1, existed);
+                opened[count] = TapQueue.Open(spec, name, queues > 1, existed, out _);
             }
 
             var control = LibC.Socket(LibC.AF_INET, LibC.SOCK_DGRAM | LibC.SOCK_CLOEXEC, 0);
@@ -147,37 +152,68 @@ public sealed unsafe class TapBackend : INicBackend
     /// <inheritdoc/>
     public void SetNetmapMode(bool enabled) => IsInNetmapMode = enabled;
 
-    /// <inheritdoc/>
-    public bool TryReceive(int queue, out ReadOnlySpan<byte> frame)
-    {
-        var q = _queues[queue];
-        if (q.Held >= 0)
-        {
-            frame = new ReadOnlySpan<byte>(q.Buffer, q.Held);
-            return true;
-        }
+    /// <summary>Times the poll thread raised <see cref="Notify"/> (a diagnostic: each is one wake-up of a waiting sync loop).</summary>
+    public long Notifications => Interlocked.Read(ref _notifications);
 
-        var n = LibC.Read(q.Fd, q.Buffer, Queue.BufferSize);
-        if (n <= 0)
+    /// <summary>True while the poll thread runs (between <see cref="EnableNotify"/>(true) and (false)).</summary>
+    public bool IsWatching
+    {
+        get
         {
-            if (n < 0 && LinuxErrors.LastErrno is not (LibC.EAGAIN or LibC.EINTR))
+            lock (_notifyLock)
             {
-                q.RxErrors++;
+                return _watcher?.IsRunning == true;
+            }
+        }
+    }
+
+    /// <summary>Starts (the first Notification-mode loop) or stops (the last one ended) the thread that raises <see cref="Notify"/>.</summary>
+    public void EnableNotify(bool enabled)
+    {
+        lock (_notifyLock)
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return;
             }
 
-            frame = default;
-            return false;
-        }
+            if (!enabled)
+            {
+                _watcher?.Stop();
+                return;
+            }
 
-        q.Held = (int)n;
-        q.ReceivedFrames++;
-        q.ReceivedBytes += n;
-        frame = new ReadOnlySpan<byte>(q.Buffer, (int)n);
-        return true;
+            if (_watcher is null)
+            {
+                var fds = new int[_queues.Length];
+                for (var i = 0; i < fds.Length; i++)
+                {
+                    fds[i] = _queues[i].Fd;
+                }
+
+                var watcher = new ReadinessWatcher(InterfaceName);
+                watcher.SetDescriptors(fds);
+                Volatile.Write(ref _watcher, watcher);
+            }
+
+            _watcher.Start(RaiseNotify);
+        }
     }
 
     /// <inheritdoc/>
-    public void ReleaseReceived(int queue) => _queues[queue].Held = -1;
+    public bool TryReceive(int queue, out ReadOnlySpan<byte> frame)
+    {
+        if (_queues[queue].TryRead(out frame))
+        {
+            return true;
+        }
+
+        Volatile.Read(ref _watcher)?.ArmRead(queue);
+        return false;
+    }
+
+    /// <inheritdoc/>
+    public void ReleaseReceived(int queue) => _queues[queue].Release();
 
     /// <summary>
     /// Writes one frame to the TAP (the kernel receives it before this returns); false when the TAP has no room.
@@ -193,27 +229,13 @@ public sealed unsafe class TapBackend : INicBackend
             return true;
         }
 
-        nint n;
-        fixed (byte* data = frame)
+        if (q.TryWrite(frame))
         {
-            n = LibC.Write(q.Fd, data, (nuint)frame.Length);
-        }
-
-        if (n < 0)
-        {
-            var errno = LinuxErrors.LastErrno;
-            if (errno is LibC.EAGAIN or LibC.ENOBUFS or LibC.EINTR)
-            {
-                return false;
-            }
-
-            q.TxErrors++;
             return true;
         }
 
-        q.SentFrames++;
-        q.SentBytes += frame.Length;
-        return true;
+        Volatile.Read(ref _watcher)?.ArmWrite(queue);
+        return false;
     }
 
     /// <summary>Nothing to do: every <see cref="TrySend"/> already handed its frame to the kernel.</summary>
@@ -236,12 +258,17 @@ public sealed unsafe class TapBackend : INicBackend
     /// <summary>Always false: no host rings.</summary>
     public bool TrySendToHost(int queue, ReadOnlySpan<byte> frame) => false;
 
-    /// <summary>Closes the queues; a TAP this backend created disappears with the last one.</summary>
+    /// <summary>Stops the notification thread and closes the queues; a TAP this backend created disappears with the last one.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        lock (_notifyLock)
         {
-            return;
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            _watcher?.Dispose();
         }
 
         foreach (var queue in _queues)
@@ -250,89 +277,12 @@ public sealed unsafe class TapBackend : INicBackend
         }
     }
 
+    private void RaiseNotify()
+    {
+        Interlocked.Increment(ref _notifications);
+        Notify?.Invoke();
+    }
+
     private bool IsTaggedWithin(ReadOnlySpan<byte> frame) =>
         frame.Length <= MaxFrameSize && BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) is 0x8100 or 0x88a8;
-
-    private static Queue OpenQueue(string spec, string name, bool multiQueue, bool existed)
-    {
-        var raw = LibC.Open(TunDevice, LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
-        if (raw < 0)
-        {
-            var errno = LinuxErrors.LastErrno;
-            if (errno is LibC.ENOENT or LibC.ENODEV or LibC.ENXIO)
-            {
-                ThrowHelper.Netmap(NetmapError.ENXIO, spec, $"{TunDevice} is missing ({LinuxErrors.ErrnoName(errno)}): load the tun module (modprobe tun)");
-            }
-
-            throw LinuxErrors.Create(errno, spec, $"open {TunDevice}", "CAP_NET_ADMIN", name);
-        }
-
-        var fd = new FileDescriptor(raw);
-        var request = LibC.IfReqFor(name);
-        request.Value = LibC.IFF_TAP | LibC.IFF_NO_PI | (multiQueue ? LibC.IFF_MULTI_QUEUE : 0);
-        if (LibC.Ioctl(raw, LibC.TUNSETIFF, &request) != 0)
-        {
-            var errno = LinuxErrors.LastErrno;
-            fd.Dispose();
-            if (errno == LibC.EINVAL && existed)
-            {
-                ThrowHelper.Netmap(
-                    NetmapError.EINVAL,
-                    spec,
-                    $"'{name}' exists but is not a TAP device opened this way (a TUN or other device, or a TAP whose multi-queue setting differs from {(multiQueue ? "multi-queue" : "single-queue")})");
-            }
-
-            throw LinuxErrors.Create(errno, spec, existed ? $"attaching to TAP {name} (TUNSETIFF)" : $"creating TAP {name} (TUNSETIFF)", "CAP_NET_ADMIN", name);
-        }
-
-        return new Queue(fd);
-    }
-
-    /// <summary>One TAP descriptor and the buffer its frames are read into.</summary>
-    /// <remarks>Ownership: <see cref="Buffer"/> is native memory freed on dispose; a received frame lives in it until released.</remarks>
-    private sealed class Queue : IDisposable
-    {
-        /// <summary>Larger than any frame a TAP without a vnet header delivers (at most 64 KiB + header).</summary>
-        public const int BufferSize = 66 * 1024;
-
-        private readonly FileDescriptor _fd;
-
-        public Queue(FileDescriptor fd)
-        {
-            _fd = fd;
-            Fd = fd.Fd;
-            Buffer = (byte*)NativeMemory.AlignedAlloc(BufferSize, 64);
-        }
-
-        public int Fd { get; }
-
-        public byte* Buffer { get; private set; }
-
-        /// <summary>Length of the frame handed out and not released, else -1.</summary>
-        public int Held { get; set; } = -1;
-
-        public long ReceivedFrames { get; set; }
-
-        public long ReceivedBytes { get; set; }
-
-        public long SentFrames { get; set; }
-
-        public long SentBytes { get; set; }
-
-        public long TxBadLength { get; set; }
-
-        public long TxErrors { get; set; }
-
-        public long RxErrors { get; set; }
-
-        public void Dispose()
-        {
-            _fd.Dispose();
-            if (Buffer != null)
-            {
-                NativeMemory.AlignedFree(Buffer);
-                Buffer = null;
-            }
-        }
-    }
 }

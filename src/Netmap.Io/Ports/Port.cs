@@ -166,6 +166,7 @@ public abstract class Port
             next[^1] = loop;
             if (Interlocked.CompareExchange(ref _syncLoopListeners, next, old) == old)
             {
+                OnSyncLoopListenersChanged();
                 return;
             }
         }
@@ -188,9 +189,22 @@ public abstract class Port
             Array.Copy(old, at + 1, next, at, old.Length - at - 1);
             if (Interlocked.CompareExchange(ref _syncLoopListeners, next, old) == old)
             {
+                OnSyncLoopListenersChanged();
                 return;
             }
         }
+    }
+
+    /// <summary>True while a Notification-mode sync loop listens to <see cref="Notify"/>.</summary>
+    private protected bool HasSyncLoopListeners => Volatile.Read(ref _syncLoopListeners).Length != 0;
+
+    /// <summary>
+    /// A Notification-mode loop subscribed or unsubscribed (on its thread); read <see cref="HasSyncLoopListeners"/>
+    /// for the state now (calls from two loops may arrive in either order). A NIC port starts or stops its device's
+    /// notifications here.
+    /// </summary>
+    private protected virtual void OnSyncLoopListenersChanged()
+    {
     }
 
     /// <summary>Moves the slots [HwCur, RHead) of a TX ring to the port; updates HwCur and may update HwTail.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Netmap.Io.Files;
 using Netmap.Io.Linux;
 
@@ -222,7 +223,7 @@ public sealed class AfPacketBackendTests
 
         Assert.Equal(NetmapError.EPERM, error.Code);
         Assert.Contains("CAP_NET_RAW", error.Message, StringComparison.Ordinal);
-        Assert.Contains("setcap cap_net_raw,cap_net_admin+ep", error.Message, StringComparison.Ordinal);
+        Assert.Contains("setcap cap_net_raw,cap_net_admin,cap_bpf+ep", error.Message, StringComparison.Ordinal);
         Assert.Contains("run as root", error.Message, StringComparison.Ordinal);
     }
 
@@ -269,6 +270,24 @@ public sealed class AfPacketBackendTests
     }
 
     /// <summary>Namespaces p (the backend's) and w (the tools'), a veth between them: returns (port end, wire end, p, w).</summary>
+    [LinuxRootFact]
+    public void Frames_the_far_kernel_left_for_checksum_offload_arrive_with_their_checksums_completed()
+    {
+        using var lab = new NetworkLab();
+        var (port, _, pns, wns) = AfPacketHostRingTests.AddressedLab(lab);
+        using var nic = NetworkLab.RunIn(pns, () => AfPacketBackend.Open(port));
+
+        // A UDP socket over a veth leaves its checksum to the offload (CHECKSUM_PARTIAL): the frame on the veth holds
+        // only the pseudo-header sum, and a packet socket sees it so (TP_STATUS_CSUMNOTREADY).
+        const string Send = "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x' * 300, ('10.81.0.1', 5999))";
+        Tools.Run("ip", "netns", "exec", wns, "python3", "-c", Send);
+        var got = NicDriver.Receive(nic, 1, f => f.Length > 40 && f[23] == 17 && BinaryPrimitives.ReadUInt16BigEndian(f.AsSpan(36)) == 5999);
+
+        var frame = Assert.Single(got).Frame;
+        Assert.True(TestFrames.ChecksumsAreValid(frame), "the UDP checksum was not completed");
+        Assert.True(nic.GetStatistics().RxChecksumsCompleted >= 1);
+    }
+
     internal static (string Port, string Wire, string PortNs, string WireNs) VethLab(NetworkLab lab, int mtu = 1500)
     {
         var pns = lab.Namespace("p");

@@ -30,7 +30,7 @@ public sealed class LinuxErrorsTests
         var error = LinuxErrors.Create(LibC.EPERM, "tap:tap0", "creating TAP tap0 (TUNSETIFF)", "CAP_NET_ADMIN", "tap0");
         Assert.Equal(
             "tap:tap0: EPERM: creating TAP tap0 (TUNSETIFF) needs CAP_NET_ADMIN, which this process does not have (EPERM): "
-            + "run as root, or grant the capabilities to the .NET host: sudo setcap cap_net_raw,cap_net_admin+ep \"$(readlink -f \"$(which dotnet)\")\"",
+            + "run as root, or grant the capabilities to the .NET host: sudo setcap cap_net_raw,cap_net_admin,cap_bpf+ep \"$(readlink -f \"$(which dotnet)\")\"",
             error.Message);
     }
 

@@ -98,7 +98,7 @@ public sealed class TapBackendTests
 
         Assert.Equal(NetmapError.EPERM, error.Code);
         Assert.Contains("CAP_NET_ADMIN", error.Message, StringComparison.Ordinal);
-        Assert.Contains("setcap cap_net_raw,cap_net_admin+ep", error.Message, StringComparison.Ordinal);
+        Assert.Contains("setcap cap_net_raw,cap_net_admin,cap_bpf+ep", error.Message, StringComparison.Ordinal);
         Assert.NotEqual(0, Tools.TryRun("ip", "-n", ns, "link", "show", name).Code);
     }
 

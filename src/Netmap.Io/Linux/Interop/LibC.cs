@@ -47,6 +47,7 @@ internal static unsafe partial class LibC
     public const int SOL_SOCKET = 1;
     public const int SO_ATTACH_FILTER = 26;
     public const int SO_DETACH_FILTER = 27;
+    public const int SO_MARK = 36;
 
     // open(2), mmap(2), poll(2)
     public const int O_RDWR = 2;
@@ -57,6 +58,30 @@ internal static unsafe partial class LibC
     public const int MAP_SHARED = 1;
     public const short POLLIN = 1;
     public const short POLLOUT = 4;
+    public const short POLLERR = 8;
+    public const short POLLHUP = 16;
+    public const short POLLNVAL = 32;
+
+    // eventfd(2)
+    public const int EFD_NONBLOCK = 0x800;
+    public const int EFD_CLOEXEC = 0x80000;
+
+    // bpf(2): commands, program and attach types, flags (linux/bpf.h)
+    public const int BPF_PROG_LOAD = 5;
+    public const int BPF_PROG_QUERY = 16;
+    public const int BPF_LINK_CREATE = 28;
+    public const int BPF_LINK_UPDATE = 29;
+    public const uint BPF_PROG_TYPE_SCHED_CLS = 3;
+    public const uint BPF_TCX_INGRESS = 46;
+    public const uint BPF_TCX_EGRESS = 47;
+    public const uint BPF_F_BEFORE = 1u << 3;
+    public const int BPF_F_INGRESS = 1;
+    public const int BPF_FUNC_redirect = 23;
+    public const int TCX_NEXT = -1;
+    public const int TCX_DROP = 2;
+
+    /// <summary>Classic BPF: the offset of the skb ancillary data, and the mark in it (SKF_AD_OFF + SKF_AD_MARK).</summary>
+    public const uint SKF_AD_MARK = 0xfffff000 + 20;
 
     // linux/if_ether.h, linux/if_packet.h
     public const ushort ETH_P_ALL = 0x0003;
@@ -84,6 +109,7 @@ internal static unsafe partial class LibC
     public const uint TP_STATUS_SEND_REQUEST = 1;
     public const uint TP_STATUS_SENDING = 2;
     public const uint TP_STATUS_WRONG_FORMAT = 4;
+    public const uint TP_STATUS_CSUMNOTREADY = 0x8;
     public const uint TP_STATUS_VLAN_VALID = 0x10;
     public const uint TP_STATUS_VLAN_TPID_VALID = 0x40;
 
@@ -112,19 +138,24 @@ internal static unsafe partial class LibC
     public const uint SIOCGIFFLAGS = 0x8913;
     public const uint SIOCSIFFLAGS = 0x8914;
     public const uint SIOCGIFMTU = 0x8921;
+    public const uint SIOCSIFMTU = 0x8922;
     public const uint TUNSETIFF = 0x400454ca;
     public const uint TUNGETIFF = 0x800454d2;
     public const short IFF_UP = 0x1;
     public const short IFF_TAP = 0x0002;
     public const short IFF_MULTI_QUEUE = 0x0100;
     public const short IFF_NO_PI = 0x1000;
+    public const short IFF_NOARP = 0x80;
     public const int IFNAMSIZ = 16;
+    public const uint SIOCGIFINDEX = 0x8933;
 
     // setns(2), capget(2)
     public const int CLONE_NEWNET = 0x40000000;
     public const uint LINUX_CAPABILITY_VERSION_3 = 0x20080522;
     public const int CAP_NET_ADMIN = 12;
     public const int CAP_NET_RAW = 13;
+    public const int CAP_SYS_ADMIN = 21;
+    public const int CAP_BPF = 39;
 
     /// <summary>struct tpacket_req3.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -250,6 +281,13 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, EntryPoint = "write", SetLastError = true)]
     public static partial nint Write(int fd, void* buffer, nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initialValue, int flags);
+
+    // The generic system call entry (for bpf(2), which glibc does not wrap); its variadic arguments are all integers.
+    [LibraryImport(Lib, EntryPoint = "syscall", SetLastError = true)]
+    public static partial nint Syscall(nint number, nint argument1, nint argument2, nint argument3);
 
     [LibraryImport(Lib, EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);

@@ -1,4 +1,5 @@
 using Netmap.Io.Memory;
+using Netmap.Io.Ports.Nic;
 using Netmap.Io.Rings;
 
 namespace Netmap.Io.Ports.Monitors;
@@ -8,9 +9,10 @@ namespace Netmap.Io.Ports.Monitors;
 /// receives a copy of what the parent port transmits (at submission, before the parent's own TX sync) and/or
 /// receives (on arrival, even if the parent's reader never reads). A zero-copy monitor (<c>/z</c>) swaps
 /// buffers with the parent instead: TX slots once the port completed them, RX slots once the app released
-/// them (the parent slot gets BufChanged). RX ring i gets parent TX ring i and RX ring i; the one TX ring
-/// cannot send (its sync fails EIO). The parent is never slowed down: when a monitor ring is full, the
-/// oldest excess packets are skipped.
+/// them (the parent slot gets BufChanged). RX ring i gets parent TX ring i and RX ring i; when the parent has host
+/// rings the monitor has as many host RX rings, host ring j getting the parent's host TX and RX ring j (opened with
+/// the parent's modes: <c>IF^/r</c>, <c>IF*/t</c>). The one TX ring cannot send (its sync fails EIO). The parent
+/// is never slowed down: when a monitor ring is full, the oldest excess packets are skipped.
 /// A second zero-copy monitor of the same port is chained after the first (netmap's zmon list): it receives
 /// the buffers the first monitor's reader releases, and so on down the chain. When a monitor in the chain
 /// closes, the ones after it move up to its parent.
@@ -35,7 +37,7 @@ public sealed class MonitorPort : Port
 
     /// <remarks>A copy monitor may take its buffers from another region (<paramref name="arena"/>, <paramref name="memId"/>),
     /// e.g. the default one for a VALE port whose private region is sized for its own rings only.</remarks>
-    internal MonitorPort(Port parent, string name, MonitorKind kind, bool monitorsTx, bool monitorsRx, int rxRings, uint slots, BufferArena? arena = null, ushort memId = 0)
+    internal MonitorPort(Port parent, string name, MonitorKind kind, bool monitorsTx, bool monitorsRx, int rxRings, int hostRxRings, uint slots, BufferArena? arena = null, ushort memId = 0)
         : base(parent.Domain, name, arena ?? parent.Arena, arena is null ? parent.MemId : memId)
     {
         _parent = parent;
@@ -48,9 +50,9 @@ public sealed class MonitorPort : Port
 
         MonitorsTx = monitorsTx;
         MonitorsRx = monitorsRx;
-        CreateRings(1, rxRings, 0, 0, slots, slots);
-        _ringLocks = new Lock[rxRings];
-        for (var i = 0; i < rxRings; i++)
+        CreateRings(1, rxRings, 0, hostRxRings, slots, slots);
+        _ringLocks = new Lock[rxRings + hostRxRings];
+        for (var i = 0; i < _ringLocks.Length; i++)
         {
             _ringLocks[i] = new Lock();
         }
@@ -122,7 +124,10 @@ public sealed class MonitorPort : Port
     /// Releases [HwCur, RHead), then looks at the parent's RX ring for packets that arrived since its last
     /// sync (netmap's forced RX sync on parent notification), so the monitor sees them even if nobody reads
     /// the parent. The look holds the parent ring's busy flag, as netmap's <c>nm_kr_tryget</c> does, so a parent
-    /// sync that collides with it reports <see cref="SyncStatus.Busy"/>. EIO once the parent is gone.
+    /// sync that collides with it reports <see cref="SyncStatus.Busy"/>. For a NIC parent the look syncs the bound
+    /// parent ring itself (what netmap's forced sync does): frames waiting in the device are copied into the ring,
+    /// the user's Head and Tail are left alone, so the parent's reader gets them at its next sync. EIO once the
+    /// parent is gone.
     /// </summary>
     protected internal override void RxSync(Ring ring)
     {
@@ -133,15 +138,18 @@ public sealed class MonitorPort : Port
 
         // Release: producers overwrite slots up to HwCur - 1; the reader is done with them.
         Volatile.Write(ref ring.HwCur, ring.RHead);
-        var parentRx = Parent.RxRingArray;
-        if (Kind == MonitorKind.Copy && MonitorsRx && ring.RingId < parentRx.Length)
+        if (Kind == MonitorKind.Copy && MonitorsRx && ParentRxRingOf(ring) is { } source)
         {
-            var source = parentRx[ring.RingId];
             // Skip when the parent's RX sync runs now: it copies the same slots itself.
             if (source.TryEnterBusy())
             {
                 try
                 {
+                    if (source.Port is NicPort && Volatile.Read(ref source.Users) > 0)
+                    {
+                        source.Port.RxSync(source); // netmap's forced RX sync: device frames into the ring
+                    }
+
                     source.CopyArrivedToMonitors();
                 }
                 finally
@@ -287,14 +295,44 @@ public sealed class MonitorPort : Port
     }
 
     /// <summary>
+    /// The monitor RX ring that gets parent ring <paramref name="source"/>'s packets, or -1: NIC ring i (TX or RX) →
+    /// ring i, host ring j of either direction → host ring j (after the NIC rings), as netmap pairs them.
+    /// </summary>
+    private int MonitorRingOf(Ring source)
+    {
+        if (!source.IsHostRing)
+        {
+            return source.RingId < RxRingCount ? source.RingId : -1;
+        }
+
+        var parent = source.Port;
+        var host = source.RingId - (source.Kind == RingKind.Tx ? parent.TxRingCount : parent.RxRingCount);
+        return host < HostRxRingCount ? RxRingCount + host : -1;
+    }
+
+    /// <summary>The parent RX ring whose arrivals monitor ring <paramref name="ring"/> gets, or null.</summary>
+    private Ring? ParentRxRingOf(Ring ring)
+    {
+        var parent = Parent;
+        var parentRx = parent.RxRingArray;
+        if (!ring.IsHostRing)
+        {
+            return ring.RingId < parent.RxRingCount ? parentRx[ring.RingId] : null;
+        }
+
+        var host = ring.RingId - RxRingCount;
+        return parent.HasHostRings && host < parent.HostRxRingCount ? parentRx[parent.RxRingCount + host] : null;
+    }
+
+    /// <summary>
     /// Moves the slots [from, to) of a parent ring into monitor ring <c>source.RingId</c>: a copy of the bytes,
     /// or (zero-copy) an exchange of buffer index and length, the parent slot getting BufChanged.
     /// </summary>
     private void Transfer(Ring source, uint from, uint to, SlotFlags txMon, bool swap)
     {
-        var id = source.RingId;
+        var id = MonitorRingOf(source);
         var rxRings = RxRingArray;
-        if (from == to || id >= rxRings.Length)
+        if (from == to || id < 0)
         {
             return;
         }

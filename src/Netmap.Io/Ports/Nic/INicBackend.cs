@@ -104,4 +104,14 @@ public interface INicBackend : IDisposable
     void SetQueueNetmapMode(Rings.RingKind kind, int queue, bool enabled)
     {
     }
+
+    /// <summary>
+    /// A Notification-mode sync loop started on the port (<paramref name="enabled"/> true) or the last one ended
+    /// (false). A backend that has to watch its device to raise <see cref="Notify"/> (a poll thread over its
+    /// descriptors) does so only in between, so a busy-polling port pays nothing for it. Called on the loop's
+    /// thread. Default: nothing (a backend that raises <see cref="Notify"/> anyway).
+    /// </summary>
+    void EnableNotify(bool enabled)
+    {
+    }
 }

@@ -50,7 +50,9 @@ public sealed class NicPort : Port
     private readonly bool _ownsBackend;
     private readonly RingState[] _tx;
     private readonly RingState[] _rx;
+    private readonly Lock _notifyGate = new();
     private bool _netmapMode;
+    private bool _notifying;
     private int _softwareTxChecksums;
     private int _verifyRxChecksums;
 
@@ -420,6 +422,20 @@ public sealed class NicPort : Port
         }
     }
 
+    /// <summary>Asks the device for notifications while a Notification-mode sync loop listens, and only then.</summary>
+    private protected override void OnSyncLoopListenersChanged()
+    {
+        lock (_notifyGate)
+        {
+            var wanted = HasSyncLoopListeners && !IsDestroyed;
+            if (wanted != _notifying)
+            {
+                _notifying = wanted;
+                _backend.EnableNotify(wanted);
+            }
+        }
+    }
+
     /// <summary>The interface leaves netmap mode, the ring buffers go back, an owned backend is disposed.</summary>
     internal override void Destroy()
     {
@@ -451,6 +467,15 @@ public sealed class NicPort : Port
         try
         {
             _backend.Notify = null;
+            lock (_notifyGate)
+            {
+                if (_notifying)
+                {
+                    _notifying = false;
+                    _backend.EnableNotify(false);
+                }
+            }
+
             if (_netmapMode)
             {
                 _netmapMode = false;
