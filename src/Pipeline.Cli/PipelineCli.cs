@@ -8,7 +8,7 @@ namespace Pipeline.Cli;
 internal static class PipelineCli
 {
     /// <summary>
-    /// The root command with <c>run</c>, <c>validate</c>, <c>graph</c> and <c>stages</c>, <c>--help</c> and
+    /// The root command with <c>run</c>, <c>validate</c>, <c>graph</c>, <c>stages</c>, <c>gen</c> and <c>bench</c>, <c>--help</c> and
     /// <c>--version</c>. It is a plain <see cref="Command"/> named <c>pipeline</c> rather than a
     /// <see cref="RootCommand"/>, which takes its name from the assembly (<c>Pipeline.Cli</c>) and would print that in usage.
     /// </summary>
@@ -22,6 +22,8 @@ internal static class PipelineCli
             ValidateCommand.Create(context),
             GraphCommand.Create(context),
             StagesCommand.Create(context),
+            GenCommand.Create(context),
+            BenchCommand.Create(context),
         };
         return root;
     }

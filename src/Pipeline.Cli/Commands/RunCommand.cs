@@ -15,7 +15,8 @@ namespace Pipeline.Cli.Commands;
 /// <c>pipeline run FILE [--duration S] [--packets N] [--checked] [--quiet]</c>: runs the pipeline until its
 /// input ends, N packets have been received, S seconds have passed or Ctrl-C; shows live rates while it
 /// runs; then stops it cleanly (in-flight packets delivered or counted, files flushed) and prints a table of
-/// packets, bytes and drops by reason per port and stage.
+/// packets, bytes and drops by reason per port and stage. With <c>--role R [--seed HOST:PORT] [--listen HOST:PORT]</c>
+/// it runs one node of a pipeline split over several nodes (<see cref="ClusterRun"/>).
 /// </summary>
 internal static class RunCommand
 {
@@ -63,10 +64,12 @@ internal static class RunCommand
         });
         var isChecked = new Option<bool>("--checked") { Description = "Checked mode: verify batch and buffer ownership (slower)." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No progress while running; only the final table." };
+        var (role, seed, listen) = ClusterRun.Options();
         var command = new Command("run", "Runs a pipeline until its input ends, N packets, S seconds or Ctrl-C, then prints its counters.")
         {
-            file, duration, packets, isChecked, quiet,
+            file, duration, packets, isChecked, quiet, role, seed, listen,
         };
+        command.Validators.Add(result => ClusterRun.Validate(result, role, seed, listen));
         command.SetAction(async (parse, cancellation) =>
         {
             var settings = new RunSettings(
@@ -74,7 +77,10 @@ internal static class RunCommand
                 parse.GetValue(duration) is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
                 parse.GetValue(packets),
                 parse.GetValue(isChecked),
-                parse.GetValue(quiet));
+                parse.GetValue(quiet),
+                parse.GetValue(role),
+                parse.GetValue(seed),
+                parse.GetValue(listen));
             using var signal = new StopSignal(cancellation);
             return await ExecuteAsync(settings, context, signal.Token).ConfigureAwait(false);
         });
@@ -92,6 +98,11 @@ internal static class RunCommand
         if (!PipelineFile.TryLoad(settings.File, context, out var definition))
         {
             return ExitCodes.Invalid;
+        }
+
+        if (settings.Role is not null)
+        {
+            return await ClusterRun.ExecuteAsync(settings, definition, context, stop).ConfigureAwait(false);
         }
 
         var system = ActorSystem.Create("pipeline", Hocon);

@@ -1,0 +1,65 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using Netmap.Io.Memory;
+using Netmap.Io.Rings;
+
+namespace Pipeline.Cli.Bench;
+
+/// <summary>How the bench loops fill TX slots and read RX slots, as pipebench.c's producer and consumer do.</summary>
+internal static class SlotWriter
+{
+    /// <summary>pipebench's Ethernet header: dst 02:00:00:00:00:02, src 02:00:00:00:00:01, IPv4.</summary>
+    public static ReadOnlySpan<byte> EthernetTemplate => [0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00];
+
+    /// <summary>Ethernet header bytes.</summary>
+    public const int EthernetLength = 14;
+
+    /// <summary>
+    /// Writes one packet of <paramref name="size"/> bytes from slot <paramref name="i"/> on: <paramref name="header"/>
+    /// at <paramref name="offset"/> in the first buffer (the payload is left as the buffer has it, as pipebench
+    /// does), <paramref name="capacity"/> bytes per slot, MOREFRAG on all but the last. With
+    /// <paramref name="mark"/> at 0 or more, byte 5 (the destination MAC's last) is set to it, so every header
+    /// write differs. Returns the slot after the packet. The caller checked there are enough free slots.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint Write(Ring tx, BufferArena arena, uint i, ReadOnlySpan<byte> header, int size, int capacity, int offset, int mark)
+    {
+        ref var first = ref tx[i];
+        var data = arena.GetBuffer(first.BufIdx)[offset..];
+        header.CopyTo(data);
+        if (mark >= 0)
+        {
+            data[5] = (byte)mark;
+        }
+
+        var remaining = size;
+        while (true)
+        {
+            ref var slot = ref tx[i];
+            tx.SetOffset(ref slot, (ulong)offset); // no effect on a ring registered without offsets
+            var len = remaining < capacity ? remaining : capacity;
+            slot.Len = (ushort)len;
+            remaining -= len;
+            slot.Flags = remaining > 0 ? SlotFlags.MoreFrag : SlotFlags.None;
+            i = tx.Next(i);
+            if (remaining == 0)
+            {
+                return i;
+            }
+        }
+    }
+
+    /// <summary>pipebench's consume: dst+src (8 + 4 bytes) and the EtherType, xored with the length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong ReadHeader(ReadOnlySpan<byte> packet, int length)
+    {
+        var header = packet[..EthernetLength];
+        return BinaryPrimitives.ReadUInt64LittleEndian(header)
+            ^ BinaryPrimitives.ReadUInt32LittleEndian(header[8..])
+            ^ BinaryPrimitives.ReadUInt16LittleEndian(header[12..])
+            ^ (ulong)length;
+    }
+
+    /// <summary>Slots a packet of <paramref name="size"/> bytes takes at <paramref name="capacity"/> bytes per slot.</summary>
+    public static int Fragments(int size, int capacity) => (size + capacity - 1) / capacity;
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Text.Json;
+using Pipeline.Cli.Bench;
+using Pipeline.Cli.Commands;
+
+namespace Pipeline.Cli.Tests.Commands;
+
+public sealed class BenchCommandTests : IDisposable
+{
+    // Short runs: these tests check that the scenarios run, count and report, not how fast they are.
+    private static readonly string[] Tiny = ["--warmup", "0.05", "--duration", "0.1"];
+
+    private readonly CliFixture _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task An_unknown_scenario_is_a_usage_error_that_lists_the_scenarios()
+    {
+        var code = await PipelineCli.InvokeAsync(["bench", "frobnicate"], _cli.Context());
+
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Contains("unknown scenario 'frobnicate' (scenarios: pipe, vale, pipeline-N", _cli.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a size below the headers", "--size", "41")]
+    [InlineData("a size above 65535", "--size", "65536")]
+    [InlineData("a size that is not a number", "--size", "64,big")]
+    [InlineData("batch 0", "--batch", "0")]
+    [InlineData("batch above 512", "--batch", "513")]
+    [InlineData("zero seconds", "--duration", "0")]
+    [InlineData("negative warm-up", "--warmup", "-1")]
+    [InlineData("zero rounds", "--rounds", "0")]
+    [InlineData("an unknown format", "--format", "xml")]
+    [InlineData("an unknown sweep", "--sweep", "everything")]
+    [InlineData("pipeline-0", "pipeline-0")]
+    [InlineData("pipeline-17", "pipeline-17")]
+    [InlineData("scenarios and a sweep", "pipe", "--sweep", "batch")]
+    public async Task Bad_arguments_are_usage_errors(string why, params string[] args)
+    {
+        var code = await PipelineCli.InvokeAsync(["bench", .. args], _cli.Context());
+
+        Assert.True(code == ExitCodes.Invalid, why);
+        Assert.NotEmpty(_cli.Error);
+    }
+
+    [Fact]
+    public void Without_arguments_every_named_scenario_runs_at_64_and_1500_bytes_and_afpacket_says_why_once()
+    {
+        var settings = new BenchSettings([], null, null, BenchTiming.Quick);
+
+        var cases = settings.Cases().Select(c => $"{c.Scenario.Name}/{c.Size}/{c.Batch}");
+
+        Assert.Equal(
+            ["pipe/64/32", "pipe/1500/32", "vale/60/32", "vale/1500/32", "pipeline-3/64/256", "pipeline-3/1500/256", "pipeline-8/64/256", "pipeline-8/1500/256", "afpacket/64/32"],
+            cases);
+    }
+
+    [Fact]
+    public async Task The_pipe_scenario_moves_packets_and_allocates_nothing_per_packet()
+    {
+        var code = await PipelineCli.InvokeAsync(["bench", "pipe", "--size", "64,9000", "--batch", "32", "--format", "csv", .. Tiny], _cli.Context());
+
+        Assert.Equal(ExitCodes.Ok, code);
+        var rows = Csv(_cli.Out);
+        Assert.Equal(2, rows.Count);
+        foreach (var row in rows)
+        {
+            Assert.Equal("pipe", row["scenario"]);
+            Assert.Equal("ok", row["status"]);
+            Assert.True(long.Parse(row["packets"], CultureInfo.InvariantCulture) > 0);
+            Assert.True(double.Parse(row["mpps"], CultureInfo.InvariantCulture) > 0);
+            Assert.Equal("thread", row["alloc_scope"]);
+            Assert.Equal(0, double.Parse(row["alloc_bytes_per_packet"], CultureInfo.InvariantCulture)); // DESIGN: 0 bytes per packet
+        }
+
+        Assert.Equal(["64", "9000"], rows.Select(r => r["size"]));
+        Assert.Contains("bench: pipe size 9000 batch 32:", _cli.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_vale_scenario_reports_gigabits_from_packets_and_frame_size()
+    {
+        var code = await PipelineCli.InvokeAsync(["bench", "vale", "--size", "60,1500", "--format", "csv", .. Tiny], _cli.Context());
+
+        Assert.Equal(ExitCodes.Ok, code);
+        var rows = Csv(_cli.Out);
+        Assert.Equal(["60", "1500"], rows.Select(r => r["size"]));
+        foreach (var row in rows)
+        {
+            var packets = double.Parse(row["packets"], CultureInfo.InvariantCulture);
+            var seconds = double.Parse(row["seconds"], CultureInfo.InvariantCulture);
+            var size = double.Parse(row["size"], CultureInfo.InvariantCulture);
+            // The CSV rounds seconds to 0.1 ms: within a part in a thousand.
+            var gbps = double.Parse(row["gbps"], CultureInfo.InvariantCulture);
+            var mpps = double.Parse(row["mpps"], CultureInfo.InvariantCulture);
+            Assert.InRange(gbps, packets * size * 8 / seconds / 1e9 * 0.999, packets * size * 8 / seconds / 1e9 * 1.001);
+            Assert.InRange(mpps, packets / seconds / 1e6 * 0.999, packets / seconds / 1e6 * 1.001);
+            Assert.Equal(0, double.Parse(row["alloc_bytes_per_packet"], CultureInfo.InvariantCulture));
+        }
+    }
+
+    [Theory]
+    [InlineData(64)]
+    [InlineData(9000)] // five slots per frame through every stage
+    public async Task A_pipeline_scenario_runs_through_the_actor_runtime_and_accounts_for_every_packet(int size)
+    {
+        var code = await PipelineCli.InvokeAsync(
+            ["bench", "pipeline-3", "--size", size.ToString(CultureInfo.InvariantCulture), "--format", "json", .. Tiny], _cli.Context());
+
+        Assert.True(code == ExitCodes.Ok, _cli.Error);
+        using var json = JsonDocument.Parse(_cli.Out);
+        var row = Assert.Single(json.RootElement.EnumerateArray());
+        Assert.Equal("ok", row.GetProperty("status").GetString());
+        Assert.Equal("pipeline-3", row.GetProperty("scenario").GetString());
+        Assert.Equal(3, row.GetProperty("stages").GetInt32());
+        Assert.Equal(256, row.GetProperty("batch").GetInt32());
+        Assert.Equal("process", row.GetProperty("allocationScope").GetString());
+        Assert.True(row.GetProperty("packets").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task A_frame_larger_than_a_batch_fails_the_case_with_the_reason_and_exit_1()
+    {
+        var code = await PipelineCli.InvokeAsync(["bench", "pipeline-3", "pipe", "--size", "9000", "--batch", "4", .. Tiny], _cli.Context());
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("bench: pipeline-3 size 9000 batch 4: failed: pipeline-3: a 9000-byte frame takes 5 slots, more than a batch of 4", _cli.Error, StringComparison.Ordinal);
+        Assert.Matches(@"\npipe\s+9000\s+4\s+[0-9.]+", _cli.Out); // the other case still ran
+    }
+
+    [Fact]
+    public async Task Afpacket_says_it_is_not_available_yet_and_the_run_still_succeeds()
+    {
+        var code = await PipelineCli.InvokeAsync(["bench", "afpacket"], _cli.Context());
+
+        Assert.Equal(ExitCodes.Ok, code);
+        var lines = _cli.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("scenario  size  batch  Mpps  Gbit/s  ns/packet  alloc B/packet  GC 0/1/2  note", lines[0], StringComparison.Ordinal);
+        Assert.Matches(@"^afpacket\s+64\s+32\s+-\s+-\s+-\s+-\s+-\s+not available yet in pipeline bench: .* sudo bench/veth-bench.sh measures it", lines[1]);
+    }
+
+    [Fact]
+    public async Task Rounds_report_the_median_run_and_say_how_many_there_were()
+    {
+        var code = await PipelineCli.InvokeAsync(["bench", "pipe", "--size", "64", "--rounds", "3", "--format", "markdown", .. Tiny], _cli.Context());
+
+        Assert.Equal(ExitCodes.Ok, code);
+        Assert.StartsWith("| scenario | size | batch | Mpps | Gbit/s | ns/packet | alloc B/packet | GC 0/1/2 | note |\n|---|", _cli.Out, StringComparison.Ordinal);
+        Assert.Matches(@"\| pipe \| 64 \| 32 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| 0 \| \d+/\d+/\d+ \| median of 3 \|", _cli.Out);
+        Assert.Equal(3, _cli.Error.Split('\n').Count(l => l.StartsWith("bench: pipe size 64 batch 32:", StringComparison.Ordinal)));
+    }
+
+    /// <summary>The CSV on standard output as one dictionary per row.</summary>
+    internal static List<Dictionary<string, string>> Csv(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(BenchReport.CsvHeader, lines[0]);
+        var header = lines[0].Split(',');
+        return [.. lines[1..].Select(line => header.Zip(line.Split(',')).ToDictionary(p => p.First, p => p.Second))];
+    }
+}
