@@ -147,6 +147,7 @@ public sealed class BatchPool
         var dropped = batch.Count;
         Arena.FreeSlots(batch.Slots, Owner);
         batch.SetCount(0);
+        batch.Edge = -1;
         batch.TransferTo(this, "pool", gate: null);
         lock (_lock)
         {

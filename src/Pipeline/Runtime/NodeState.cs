@@ -33,8 +33,8 @@ internal class NodeState
     /// <summary>Output gates by gate index.</summary>
     public OutputGate[] Outputs { get; set; } = [];
 
-    /// <summary>For each input edge, the node that sends on it (credits go back there).</summary>
-    public Dictionary<int, IActorRef> Upstream { get; } = [];
+    /// <summary>For each input edge, the node that sends on it and the credit it gets back per batch (one cached instance).</summary>
+    private readonly Dictionary<int, (IActorRef Node, Credit Credit)> _upstream = [];
 
     /// <summary>True when every connected pipe of this node has at least one credit.</summary>
     public bool AllOutputsHaveCredit
@@ -65,11 +65,15 @@ internal class NodeState
         }
     }
 
+    /// <summary>Wires input <paramref name="edge"/>: <paramref name="node"/> sends on it and gets its credits back.</summary>
+    public void SetUpstream(int edge, IActorRef node) => _upstream[edge] = (node, new Credit(edge, 1));
+
+    /// <summary>Gives the sender on <paramref name="edge"/> one batch of credit back (the pipe's cached message: no allocation).</summary>
     public void ReturnCredit(int edge, IActorRef self)
     {
-        if (Upstream.TryGetValue(edge, out var upstream))
+        if (_upstream.TryGetValue(edge, out var upstream))
         {
-            upstream.Tell(new Credit(edge, 1), self);
+            upstream.Node.Tell(upstream.Credit, self);
         }
     }
 
@@ -100,11 +104,14 @@ internal sealed class StageNode : NodeState
 
     public StageDefinition Definition { get; }
 
-    /// <summary>Batches received and not yet processed (their outputs had no credit).</summary>
-    public Queue<Deliver> Pending { get; } = new();
+    /// <summary>Batches received and not yet processed (their outputs had no credit); each carries its pipe's edge.</summary>
+    public Queue<PacketBatch> Pending { get; } = new();
 
-    /// <summary>The batch the stage is processing (the one it held if it throws).</summary>
-    public Deliver? InFlight { get; set; }
+    /// <summary>The batch the stage is processing (the one it held if it throws), until it has sent or returned it.</summary>
+    public PacketBatch? InFlight { get; set; }
+
+    /// <summary>The input edge of the batch being processed, until its credit went back; -1 otherwise.</summary>
+    public int InFlightEdge { get; set; } = -1;
 
     /// <summary>Slots of the packets the stage delayed, in the order delayed; they survive a restart of the stage.</summary>
     public Queue<DelayedPacket> Delayed { get; } = new();
@@ -153,8 +160,8 @@ internal sealed class PortNode : NodeState
         set => Volatile.Write(ref _finished, value ? 1 : 0);
     }
 
-    /// <summary>Batches waiting for room in the TX ring; the first may be partly placed.</summary>
-    public Queue<Deliver> TxQueue { get; } = new();
+    /// <summary>Batches waiting for room in the TX ring (each carries its pipe's edge); the first may be partly placed.</summary>
+    public Queue<PacketBatch> TxQueue { get; } = new();
 
     /// <summary>Packets of the first queued batch already placed in the TX ring.</summary>
     public int TxPosition { get; set; }

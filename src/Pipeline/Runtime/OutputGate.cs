@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Pipeline.Runtime.Messages;
 
 namespace Pipeline.Runtime;
 
@@ -10,10 +9,13 @@ namespace Pipeline.Runtime;
 /// <remarks>Thread: touched only by the owning node's actor (a dedicated port's thread instead).</remarks>
 internal sealed class OutputGate
 {
+    private readonly string _fullName;
+
     public OutputGate(string owner, string gate)
     {
         Owner = owner;
         Gate = gate;
+        _fullName = $"{owner}.{gate}"; // once: every send names the gate the batch left by
     }
 
     public string Owner { get; }
@@ -34,11 +36,15 @@ internal sealed class OutputGate
 
     public bool IsPipe => Target is not null;
 
-    /// <summary>Hands <paramref name="batch"/> to the downstream node. The caller must not touch it afterwards.</summary>
+    /// <summary>
+    /// Hands <paramref name="batch"/> to the downstream node: the batch is the message (no allocation), stamped
+    /// with this pipe's edge. The caller must not touch it afterwards.
+    /// </summary>
     public void Send(PacketBatch batch, IActorRef self)
     {
         Credits--;
-        batch.TransferTo(Target, TargetName, $"{Owner}.{Gate}");
-        Target!.Tell(new Deliver(batch, Edge), self);
+        batch.Edge = Edge;
+        batch.TransferTo(Target, TargetName, _fullName);
+        Target!.Tell(batch, self);
     }
 }

@@ -13,6 +13,8 @@ namespace Pipeline.Runtime;
 /// transfer throws <see cref="OwnershipException"/> on its next use, and in checked mode <see cref="Open"/>
 /// throws when called by an actor that is not the holder. Local only: the batch is mutable and never
 /// serialised (a cross-node pipe copies it).
+/// The batch is itself the message that carries it down a pipe (with the pipe's <see cref="Edge"/>), so a
+/// send allocates nothing: the object is pooled, and whoever owns it owns the message too.
 /// </remarks>
 public sealed class PacketBatch : INoSerializationVerificationNeeded
 {
@@ -47,6 +49,12 @@ public sealed class PacketBatch : INoSerializationVerificationNeeded
 
     /// <summary>Bumped at every change of owner.</summary>
     public int Generation { get; private set; }
+
+    /// <summary>
+    /// The pipe the batch travels on, set by the sender (the receiver returns the pipe's credit there when it is
+    /// done with the batch); -1 while it is in the pool.
+    /// </summary>
+    internal int Edge { get; set; } = -1;
 
     /// <summary>Who holds it now, for error messages.</summary>
     public string HolderName => _holderName;

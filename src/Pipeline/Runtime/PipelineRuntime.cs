@@ -198,6 +198,22 @@ public sealed class PipelineRuntime : IAsyncDisposable
     }
 
     /// <summary>
+    /// Port <paramref name="name"/>'s rings changed from outside the pipeline (a cross-node link filled the RX ring of
+    /// its pipe end): its actor looks now instead of at its next poll. A port run by a thread of its own polls anyway.
+    /// </summary>
+    internal void Wake(string name)
+    {
+        foreach (var port in _ports)
+        {
+            if (port.Name == name)
+            {
+                port.Self.Tell(Poll.Instance);
+                return;
+            }
+        }
+    }
+
+    /// <summary>
     /// Opens the ports and starts the actors. Errors opening a port (a <see cref="NetmapException"/>)
     /// close what was opened and propagate.
     /// </summary>

@@ -8,7 +8,9 @@ public sealed record PipelineRuntimeOptions
 {
     /// <summary>
     /// The netmap domain to open the ports in (share one with other code to reach the pipeline through pipes).
-    /// Null creates one from the definition's <c>memory:</c> section, owned and disposed by the runtime.
+    /// Null creates one from the definition's <c>memory:</c> section, owned and disposed by the runtime, whose
+    /// <c>netmap:IF</c> and <c>tap:NAME</c> ports are the machine's interfaces and TAPs (<c>UseLinuxInterfaces</c>);
+    /// a domain given here opens them only if its owner opted in.
     /// <b>Default:</b> null.
     /// </summary>
     public NetmapDomain? Domain { get; init; }

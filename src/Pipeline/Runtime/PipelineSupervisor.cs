@@ -59,7 +59,7 @@ internal sealed class PipelineSupervisor : UntypedActor
                 {
                     var target = targets[gate.TargetName];
                     gate.Target = target;
-                    FindNode(gate.TargetName).Upstream[gate.Edge] = node.Self;
+                    FindNode(gate.TargetName).SetUpstream(gate.Edge, node.Self);
                 }
             }
         }

@@ -6,9 +6,15 @@ namespace Pipeline.Runtime;
 
 /// <summary>
 /// Drives a <c>thread: actor</c> port: runs its <see cref="PortPump"/> on every batch, credit and poll, and,
-/// while there is nothing to do, looks at the rings again every poll interval (the rings raise no
+/// once it has had nothing to do, looks at the rings again every poll interval (the rings raise no
 /// notification an actor could wait for). A <c>thread: dedicated</c> port has a <see cref="PortSyncThread"/> instead.
 /// </summary>
+/// <remarks>
+/// The poll timer is periodic, started the first time the port has to wait and kept until the actor stops: a
+/// one-shot timer per wait would allocate its registration and message every time (several hundred bytes, as
+/// often as every batch), a periodic one allocates once. Akka's scheduler ticks every 10 ms by default, so the
+/// interval is rounded up to that.
+/// </remarks>
 /// <remarks>Thread: the port's rings are touched only by this actor.</remarks>
 internal sealed class PortActor : UntypedActor, IWithTimers
 {
@@ -29,9 +35,9 @@ internal sealed class PortActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case Deliver deliver:
-                deliver.Batch.Claim(Self, _node.Name);
-                _node.TxQueue.Enqueue(deliver);
+            case PacketBatch batch:
+                batch.Claim(Self, _node.Name);
+                _node.TxQueue.Enqueue(batch);
                 Work();
                 break;
             case Credit credit:
@@ -90,8 +96,9 @@ internal sealed class PortActor : UntypedActor, IWithTimers
         else if (!Timers.IsTimerActive(PollTimer)
             && (_node.TxQueue.Count > 0 || (_pump.WantsRx && (_node.AllOutputsHaveCredit || _node.Definition.Overflow == Config.PortOverflow.Drop))))
         {
-            // Nothing to do now: look again later (the rings have no notification to wake us).
-            Timers.StartSingleTimer(PollTimer, Poll.Instance, _node.Settings.PollInterval);
+            // Nothing to do now: look again later (the rings have no notification to wake us), and from then on
+            // every interval (a periodic timer allocates once; a poll that finds nothing costs a ring look).
+            Timers.StartPeriodicTimer(PollTimer, Poll.Instance, _node.Settings.PollInterval);
         }
     }
 }

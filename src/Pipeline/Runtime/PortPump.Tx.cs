@@ -12,9 +12,8 @@ internal sealed partial class PortPump
         var arena = handle.Arena;
         var portOwner = handle.Port.Owner;
         var poolOwner = _node.Pool.Owner;
-        while (_node.TxQueue.TryPeek(out var deliver))
+        while (_node.TxQueue.TryPeek(out var batch))
         {
-            var batch = deliver.Batch;
             var slots = batch.Slots;
             var position = _node.TxPosition;
             if (ring.Space < (uint)(slots.Length - position))
@@ -67,9 +66,10 @@ internal sealed partial class PortPump
             _node.Counters.AddOut(packets, bytes);
             _node.TxPosition = 0;
             _node.TxQueue.Dequeue();
+            var edge = batch.Edge; // read before the pool resets it
             batch.SetCount(0);
             _node.Pool.Return(batch);
-            _node.ReturnCredit(deliver.Edge, _node.Self);
+            _node.ReturnCredit(edge, _node.Self);
         }
     }
 }

@@ -43,9 +43,9 @@ internal sealed partial class PortPump
     /// </summary>
     public void DropQueued(DropReason reason)
     {
-        while (_node.TxQueue.TryDequeue(out var deliver))
+        while (_node.TxQueue.TryDequeue(out var batch))
         {
-            var batch = deliver.Batch;
+            var edge = batch.Edge;
             var placed = _node.TxPosition;
             _node.TxPosition = 0;
             var (sent, sentBytes) = BatchStats.Measure(batch.Slots[..placed]);
@@ -55,7 +55,7 @@ internal sealed partial class PortPump
             _node.Pool.Arena.FreeSlots(batch.Slots[placed..], _node.Pool.Owner);
             batch.SetCount(0);
             _node.Pool.Return(batch);
-            _node.ReturnCredit(deliver.Edge, _node.Self);
+            _node.ReturnCredit(edge, _node.Self);
         }
     }
 

@@ -87,7 +87,7 @@ internal sealed class PortSyncThread
     }
 
     /// <summary>
-    /// The port's mailbox: a batch to transmit (<see cref="Deliver"/>) or a credit of its pipe. Thread: the
+    /// The port's mailbox: a batch to transmit (a <see cref="PacketBatch"/>) or a credit of its pipe. Thread: the
     /// sender's; allocation-free.
     /// </summary>
     public void Post(IActorRef sender, object message)
@@ -199,9 +199,9 @@ internal sealed class PortSyncThread
         {
             switch (message)
             {
-                case Deliver deliver:
-                    _node.TxQueue.Enqueue(deliver); // queued first: a fault in the claim still frees it
-                    deliver.Batch.Claim(_node.Self, _node.Name);
+                case PacketBatch batch:
+                    _node.TxQueue.Enqueue(batch); // queued first: a fault in the claim still frees it
+                    batch.Claim(_node.Self, _node.Name);
                     break;
                 case Credit credit:
                     _node.AddCredit(credit);
@@ -259,10 +259,11 @@ internal sealed class PortSyncThread
     {
         while (_inbox.TryDequeue(out var message))
         {
-            if (message is Deliver deliver)
+            if (message is PacketBatch batch)
             {
-                _node.DropBatch(deliver.Batch, DropReason.Shutdown);
-                _node.ReturnCredit(deliver.Edge, _node.Self);
+                var edge = batch.Edge; // read before the pool resets it
+                _node.DropBatch(batch, DropReason.Shutdown);
+                _node.ReturnCredit(edge, _node.Self);
             }
         }
     }

@@ -45,8 +45,8 @@ internal sealed class StageActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case Deliver deliver:
-                _node.Pending.Enqueue(deliver);
+            case PacketBatch batch:
+                _node.Pending.Enqueue(batch);
                 Drain();
                 break;
             case Credit credit:
@@ -59,8 +59,9 @@ internal sealed class StageActor : UntypedActor, IWithTimers
             case Shutdown:
                 while (_node.Pending.TryDequeue(out var pending))
                 {
-                    _node.DropBatch(pending.Batch, DropReason.Shutdown);
-                    _node.ReturnCredit(pending.Edge, Self);
+                    var edge = pending.Edge; // read before the pool resets it
+                    _node.DropBatch(pending, DropReason.Shutdown);
+                    _node.ReturnCredit(edge, Self);
                 }
 
                 while (_node.Delayed.TryDequeue(out var delayed))
@@ -86,13 +87,20 @@ internal sealed class StageActor : UntypedActor, IWithTimers
 
     protected override void PreRestart(Exception reason, object message)
     {
-        // The stage threw while holding InFlight: its packets are freed and counted, its pipe gets its credit back.
+        // The stage threw while holding InFlight: its packets are freed and counted, its pipe gets its credit back
+        // (also when the batch had already left: the credit goes back once it is done with the input).
         if (_node.InFlight is { } held)
         {
             _node.InFlight = null;
-            held.Batch.TransferTo(Self, _node.Name, gate: null);
-            _node.DropBatch(held.Batch, DropReason.Fault);
-            _node.ReturnCredit(held.Edge, Self);
+            held.TransferTo(Self, _node.Name, gate: null);
+            _node.DropBatch(held, DropReason.Fault);
+        }
+
+        if (_node.InFlightEdge >= 0)
+        {
+            var edge = _node.InFlightEdge;
+            _node.InFlightEdge = -1;
+            _node.ReturnCredit(edge, Self);
         }
 
         _node.Counters.AddFault();
@@ -110,20 +118,22 @@ internal sealed class StageActor : UntypedActor, IWithTimers
         ReleaseDue();
         while (_node.Pending.Count > 0 && _node.AllOutputsHaveCredit)
         {
-            var deliver = _node.Pending.Dequeue();
-            _node.InFlight = deliver;
-            Process(deliver.Batch);
-            _node.InFlight = null;
-            _node.ReturnCredit(deliver.Edge, Self);
+            var batch = _node.Pending.Dequeue();
+            var edge = batch.Edge; // the batch may leave by another pipe: its input edge is read first
+            _node.InFlight = batch;
+            _node.InFlightEdge = edge;
+            Process(batch); // clears InFlight once the batch is sent or back in the pool
+            _node.InFlightEdge = -1;
+            _node.ReturnCredit(edge, Self);
             ReleaseDue();
         }
 
-        if (_node.Delayed.Count > 0)
+        if (_node.Delayed.Count > 0 && !Timers.IsTimerActive(ReleaseTimer))
         {
-            // Look again when the first delayed packet is due (at most 10 ms later: the clock may be a fake one).
-            var wait = _node.Settings.Time.GetElapsedTime(_node.Settings.Time.GetTimestamp(), _node.Delayed.Peek().ReleaseAt);
-            var delay = wait < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : wait > TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : wait;
-            Timers.StartSingleTimer(ReleaseTimer, Poll.Instance, delay);
+            // Look again every millisecond (Akka's scheduler rounds it up to its 10-ms tick) while packets may be
+            // held: the clock may be a fake one, so the due time is not a wall-clock wait. Periodic and kept once
+            // started: a one-shot timer per batch would allocate per batch.
+            Timers.StartPeriodicTimer(ReleaseTimer, Poll.Instance, ReleaseInterval);
         }
     }
 
@@ -223,6 +233,7 @@ internal sealed class StageActor : UntypedActor, IWithTimers
             // Measured after the stage ran: pushed and popped headers change the bytes.
             var (packets, bytes) = BatchStats.Measure(batch.Slots);
             _node.Counters.AddOut(packets, bytes);
+            _node.InFlight = null; // not ours from here on: a fault after the send must not free it
             _node.Outputs[first].Send(batch, Self);
             return;
         }
@@ -295,6 +306,7 @@ internal sealed class StageActor : UntypedActor, IWithTimers
         }
 
         batch.SetCount(0);
+        _node.InFlight = null;
         _node.Pool.Return(batch);
         _node.Counters.AddOut(outPackets, outBytes);
         SendOutputs();
@@ -360,4 +372,6 @@ internal sealed class StageActor : UntypedActor, IWithTimers
     }
 
     private const string ReleaseTimer = "release";
+
+    private static readonly TimeSpan ReleaseInterval = TimeSpan.FromMilliseconds(1);
 }

@@ -273,7 +273,8 @@ public sealed class DedicatedThreadTests : PipelineTestBase
         await EventFilter.Error(contains: "port 'lan'").ExpectOneAsync(Timeout, () =>
         {
             var stolen = runtime.Pool.Rent(this, "test");
-            lanThread.Node.Self.Tell(new Pipeline.Runtime.Messages.Deliver(stolen, Edge: 99), ActorRefs.NoSender);
+            stolen.Edge = 99;
+            lanThread.Node.Self.Tell(stolen, ActorRefs.NoSender);
             return Task.CompletedTask;
         });
 
