@@ -12,16 +12,17 @@
 # exit (also on failure or Ctrl-C). Same topology, frames and generator as shared/reference-bench/veth.sh.
 #
 # Cases, interleaved (pipeline, bridge, testpmd, pipeline, ...) so drift on a shared machine hits all alike:
-#   pipeline  pipeline run of a two-port YAML (netmap:f0 -> netmap:f1, both `netns: vbench-fwd`,
-#             `thread: dedicated`, `sync: busy-poll`), the Release build, pinned to CPU 1
+#   pipeline  pipeline run of a two-port YAML (netmap:f0 -> netmap:f1, both `netns: vbench-fwd` and
+#             `thread: dedicated`), the Release build
 #   bridge    a Linux bridge br0 over f0 and f1 with a static FDB entry for the sink (softirq on the sender's CPU)
 #   testpmd   dpdk-testpmd io forwarding between net_af_packet ports on f0 and f1, forwarding core CPU 1 (skipped
 #             when dpdk-testpmd or its af_packet driver is missing)
 #
 # Usage: sudo bench/veth-bench.sh [MEASURE_S] [REPEATS]     (defaults 5 and 3; root; iproute2, netsniff-ng)
 #   CASES="pipeline bridge" selects cases; PIPELINE overrides the pipeline command (default: the Release build);
-#   PORT_KEYS (default "thread: dedicated, sync: busy-poll") are the pipeline ports' keys; PIPELINE_CPUS (default 1)
-#   the CPUs the pipeline process may run on ("" for any).
+#   PORT_KEYS (default "thread: dedicated") are the pipeline ports' keys; PIPELINE_CPUS the CPUs the pipeline
+#   process may run on (default: any; with two cores, pinning it to CPU 1 left both port threads on one core and
+#   measured no better, nor did sync: busy-poll).
 # Output: one line per case (median Mpps, min-max, runs), then each ratio pipeline / other.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -122,8 +123,8 @@ if [[ " $CASES " == *" pipeline "* ]] && [ -z "${PIPELINE:-}" ]; then
   log=$(dotnet build src/Pipeline.Cli -c Release -v q -nologo 2>&1) || { echo "$log" >&2; exit 1; }
   PIPELINE="dotnet src/Pipeline.Cli/bin/Release/net10.0/Pipeline.Cli.dll"
 fi
-PORT_KEYS=${PORT_KEYS-thread: dedicated, sync: busy-poll}
-PIPELINE_CPUS=${PIPELINE_CPUS-1}
+PORT_KEYS=${PORT_KEYS-thread: dedicated}
+PIPELINE_CPUS=${PIPELINE_CPUS-}
 cat >"$WORK/forward.yaml" <<EOF
 # veth-bench: f0 -> f1, no stage (as testpmd's io forwarding)
 name: veth-forward
@@ -152,7 +153,8 @@ run_case() { # case → RESULT="rx_Mpps tx_Mpps", or empty when the forwarder di
         --no-telemetry --log-level=lib.eal:error \
         --vdev=net_af_packet0,iface=f0,framecnt=4096,qpairs=1 \
         --vdev=net_af_packet1,iface=f1,framecnt=4096,qpairs=1 -- \
-        --auto-start --forward-mode=io --burst=32 --nb-cores=1 --rxd=2048 --txd=2048 </dev/null >"$WORK/testpmd.log" 2>&1 &
+        --auto-start --stats-period=1 --forward-mode=io --burst=32 --nb-cores=1 --rxd=2048 --txd=2048 \
+        </dev/null >"$WORK/testpmd.log" 2>&1 &  # with a stats period it runs until a signal (not until stdin ends)
       PIDS+=($!) ;;
   esac
   if ! await_forwarder; then

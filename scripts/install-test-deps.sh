@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs the tools the tests drive from outside the process: iproute2 (namespaces, veths, TAPs for the
 # Linux backend tests), tcpreplay (sends frames onto a veth), tcpdump (captures what the backends send),
-# tshark (checks the pcap files we write) and python3-scapy (for crafting frames by hand when debugging the
-# backends; no test needs it). Debian 12 package names.
+# tshark (checks the pcap files we write and the checksums pipelines send), ping and ethtool (hosts in
+# namespaces ping across a pipeline, with TSO off on their veths) and python3-scapy (for crafting frames by
+# hand when debugging the backends; it brings /usr/bin/python3, which the TCP transfer test runs on both
+# ends). Debian 12 package names.
 # Idempotent and quiet: a tool already present is skipped, and nothing is fetched when all are there.
 set -euo pipefail
 
@@ -12,6 +14,8 @@ declare -A probes=(
   [tcpreplay]=tcpreplay
   [tcpdump]=tcpdump
   [tshark]=tshark
+  [ping]=iputils-ping
+  [ethtool]=ethtool
 )
 
 missing=()
