@@ -34,12 +34,9 @@ public sealed class AfPacketBackend : INicBackend
     private readonly bool _hostRings;
     private readonly bool[] _rxBound;
     private readonly bool[] _txBound;
-    private readonly Lock _notifyLock = new();
+    private readonly BackendNotifier _notifier;
     private int _hostRxRings = 1;
     private HostStackPath? _host;
-    private ReadinessWatcher? _watcher;
-    private int _disposed;
-    private long _notifications;
 
     private AfPacketBackend(string interfaceName, string spec, int interfaceIndex, AfPacketQueue[] queues, int fanoutGroup, bool hostRings)
     {
@@ -52,6 +49,7 @@ public sealed class AfPacketBackend : INicBackend
         _txBound = new bool[queues.Length];
         FanoutGroup = fanoutGroup;
         MaxFrameSize = queues[0].MaxFrameSize;
+        _notifier = new BackendNotifier(interfaceName, WatchedDescriptors);
     }
 
     /// <inheritdoc/>
@@ -82,7 +80,11 @@ public sealed class AfPacketBackend : INicBackend
     public bool IsInNetmapMode { get; private set; }
 
     /// <summary>Raised from the poll thread (see <see cref="EnableNotify"/>) when frames arrived or TX room appeared.</summary>
-    public Action? Notify { get; set; }
+    public Action? Notify
+    {
+        get => _notifier.Notify;
+        set => _notifier.Notify = value;
+    }
 
     /// <summary>
     /// Opens <paramref name="interfaceName"/> in the calling thread's network namespace. Errors (as
@@ -222,7 +224,7 @@ public sealed class AfPacketBackend : INicBackend
             Volatile.Write(ref _host, host);
             Array.Clear(_rxBound);
             Array.Clear(_txBound);
-            UpdateWatchedDescriptors();
+            _notifier.UpdateDescriptors();
         }
 
         IsInNetmapMode = true;
@@ -258,45 +260,13 @@ public sealed class AfPacketBackend : INicBackend
     }
 
     /// <summary>Times the poll thread raised <see cref="Notify"/> (a diagnostic: each is one wake-up of a waiting sync loop).</summary>
-    public long Notifications => Interlocked.Read(ref _notifications);
+    public long Notifications => _notifier.Notifications;
 
     /// <summary>True while the poll thread runs (between <see cref="EnableNotify"/>(true) and (false)).</summary>
-    public bool IsWatching
-    {
-        get
-        {
-            lock (_notifyLock)
-            {
-                return _watcher?.IsRunning == true;
-            }
-        }
-    }
+    public bool IsWatching => _notifier.IsWatching;
 
     /// <summary>Starts (the first Notification-mode loop) or stops (the last one ended) the thread that raises <see cref="Notify"/>.</summary>
-    public void EnableNotify(bool enabled)
-    {
-        lock (_notifyLock)
-        {
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                return;
-            }
-
-            if (!enabled)
-            {
-                _watcher?.Stop();
-                return;
-            }
-
-            if (_watcher is null)
-            {
-                Volatile.Write(ref _watcher, new ReadinessWatcher(InterfaceName));
-                UpdateWatchedDescriptors();
-            }
-
-            _watcher!.Start(RaiseNotify);
-        }
-    }
+    public void EnableNotify(bool enabled) => _notifier.Enable(enabled);
 
     /// <inheritdoc/>
     public bool TryReceive(int queue, out ReadOnlySpan<byte> frame)
@@ -306,7 +276,7 @@ public sealed class AfPacketBackend : INicBackend
             return true;
         }
 
-        Volatile.Read(ref _watcher)?.ArmRead(queue);
+        _notifier.ArmRead(queue);
         return false;
     }
 
@@ -325,7 +295,7 @@ public sealed class AfPacketBackend : INicBackend
             return true;
         }
 
-        Volatile.Read(ref _watcher)?.ArmWrite(queue);
+        _notifier.ArmWrite(queue);
         return false;
     }
 
@@ -347,7 +317,7 @@ public sealed class AfPacketBackend : INicBackend
             return true;
         }
 
-        Volatile.Read(ref _watcher)?.ArmRead(_queues.Length + queue);
+        _notifier.ArmRead(_queues.Length + queue);
         return false;
     }
 
@@ -375,14 +345,9 @@ public sealed class AfPacketBackend : INicBackend
     /// </summary>
     public void Dispose()
     {
-        lock (_notifyLock)
+        if (!_notifier.Close())
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            {
-                return;
-            }
-
-            _watcher?.Dispose();
+            return;
         }
 
         Interlocked.Exchange(ref _host, null)?.Dispose();
@@ -400,7 +365,7 @@ public sealed class AfPacketBackend : INicBackend
             return;
         }
 
-        UpdateWatchedDescriptors();
+        _notifier.UpdateDescriptors();
         host.Dispose(); // the egress program first: the host stack's frames reach the wire again
         foreach (var queue in _queues)
         {
@@ -409,32 +374,17 @@ public sealed class AfPacketBackend : INicBackend
     }
 
     /// <summary>The poll thread watches the NIC sockets (indices 0..queues) and the host TAP's queues after them.</summary>
-    private void UpdateWatchedDescriptors()
+    private int[] WatchedDescriptors()
     {
-        lock (_notifyLock)
+        var hostFds = Volatile.Read(ref _host)?.Descriptors ?? [];
+        var fds = new int[_queues.Length + hostFds.Length];
+        for (var i = 0; i < _queues.Length; i++)
         {
-            if (_watcher is null)
-            {
-                return;
-            }
-
-            var host = Volatile.Read(ref _host);
-            var hostFds = host?.Descriptors ?? [];
-            var fds = new int[_queues.Length + hostFds.Length];
-            for (var i = 0; i < _queues.Length; i++)
-            {
-                fds[i] = _queues[i].Socket;
-            }
-
-            hostFds.CopyTo(fds, _queues.Length);
-            _watcher.SetDescriptors(fds);
+            fds[i] = _queues[i].Socket;
         }
-    }
 
-    private void RaiseNotify()
-    {
-        Interlocked.Increment(ref _notifications);
-        Notify?.Invoke();
+        hostFds.CopyTo(fds, _queues.Length);
+        return fds;
     }
 
     private static int JoinFanout(string spec, string interfaceName, AfPacketQueue[] queues)

@@ -24,10 +24,7 @@ public sealed class TapBackend : INicBackend
 {
     private readonly TapQueue[] _queues;
     private readonly int _maxUntagged;
-    private readonly Lock _notifyLock = new();
-    private ReadinessWatcher? _watcher;
-    private int _disposed;
-    private long _notifications;
+    private readonly BackendNotifier _notifier;
 
     private TapBackend(string name, TapQueue[] queues, int mtu, bool created)
     {
@@ -36,6 +33,7 @@ public sealed class TapBackend : INicBackend
         Created = created;
         _maxUntagged = mtu + 14;
         MaxFrameSize = mtu + NetInterface.FrameOverhead;
+        _notifier = new BackendNotifier(name, QueueDescriptors);
     }
 
     /// <inheritdoc/>
@@ -60,7 +58,11 @@ public sealed class TapBackend : INicBackend
     public bool IsInNetmapMode { get; private set; }
 
     /// <summary>Raised (from a watcher thread, while <see cref="EnableNotify"/> is on) when a queue has frames to read or room again after a full write.</summary>
-    public Action? Notify { get; set; }
+    public Action? Notify
+    {
+        get => _notifier.Notify;
+        set => _notifier.Notify = value;
+    }
 
     /// <summary>True: a poll thread watches the queues while a Notification-mode sync loop listens.</summary>
     public bool SupportsNotify => true;
@@ -153,52 +155,13 @@ public sealed class TapBackend : INicBackend
     public void SetNetmapMode(bool enabled) => IsInNetmapMode = enabled;
 
     /// <summary>Times the poll thread raised <see cref="Notify"/> (a diagnostic: each is one wake-up of a waiting sync loop).</summary>
-    public long Notifications => Interlocked.Read(ref _notifications);
+    public long Notifications => _notifier.Notifications;
 
     /// <summary>True while the poll thread runs (between <see cref="EnableNotify"/>(true) and (false)).</summary>
-    public bool IsWatching
-    {
-        get
-        {
-            lock (_notifyLock)
-            {
-                return _watcher?.IsRunning == true;
-            }
-        }
-    }
+    public bool IsWatching => _notifier.IsWatching;
 
     /// <summary>Starts (the first Notification-mode loop) or stops (the last one ended) the thread that raises <see cref="Notify"/>.</summary>
-    public void EnableNotify(bool enabled)
-    {
-        lock (_notifyLock)
-        {
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                return;
-            }
-
-            if (!enabled)
-            {
-                _watcher?.Stop();
-                return;
-            }
-
-            if (_watcher is null)
-            {
-                var fds = new int[_queues.Length];
-                for (var i = 0; i < fds.Length; i++)
-                {
-                    fds[i] = _queues[i].Fd;
-                }
-
-                var watcher = new ReadinessWatcher(InterfaceName);
-                watcher.SetDescriptors(fds);
-                Volatile.Write(ref _watcher, watcher);
-            }
-
-            _watcher.Start(RaiseNotify);
-        }
-    }
+    public void EnableNotify(bool enabled) => _notifier.Enable(enabled);
 
     /// <inheritdoc/>
     public bool TryReceive(int queue, out ReadOnlySpan<byte> frame)
@@ -208,7 +171,7 @@ public sealed class TapBackend : INicBackend
             return true;
         }
 
-        Volatile.Read(ref _watcher)?.ArmRead(queue);
+        _notifier.ArmRead(queue);
         return false;
     }
 
@@ -234,7 +197,7 @@ public sealed class TapBackend : INicBackend
             return true;
         }
 
-        Volatile.Read(ref _watcher)?.ArmWrite(queue);
+        _notifier.ArmWrite(queue);
         return false;
     }
 
@@ -261,14 +224,9 @@ public sealed class TapBackend : INicBackend
     /// <summary>Stops the notification thread and closes the queues; a TAP this backend created disappears with the last one.</summary>
     public void Dispose()
     {
-        lock (_notifyLock)
+        if (!_notifier.Close())
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
-            {
-                return;
-            }
-
-            _watcher?.Dispose();
+            return;
         }
 
         foreach (var queue in _queues)
@@ -277,10 +235,15 @@ public sealed class TapBackend : INicBackend
         }
     }
 
-    private void RaiseNotify()
+    private int[] QueueDescriptors()
     {
-        Interlocked.Increment(ref _notifications);
-        Notify?.Invoke();
+        var fds = new int[_queues.Length];
+        for (var i = 0; i < fds.Length; i++)
+        {
+            fds[i] = _queues[i].Fd;
+        }
+
+        return fds;
     }
 
     private bool IsTaggedWithin(ReadOnlySpan<byte> frame) =>
