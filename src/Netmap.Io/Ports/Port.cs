@@ -22,7 +22,7 @@ public abstract class Port
     private Ring[] _rxRings = [];
     private MonitorPort[] _monitors = [];
     private int _bindings;
-    private SyncLoop[] _syncLoopListeners = [];
+    private IPortNotifyListener[] _notifyListeners = [];
 
     private protected Port(NetmapDomain domain, string name, BufferArena arena, ushort memId)
     {
@@ -137,73 +137,76 @@ public abstract class Port
 
     /// <summary>
     /// True when the port raises <see cref="Notify"/> on new RX packets and new TX room, so a
-    /// <see cref="SyncLoopMode.Notification"/> sync loop can wait for it. False by default (a null port).
+    /// <see cref="SyncLoopMode.Notification"/> sync loop or an <see cref="IPortNotifyListener"/> can wait for it.
+    /// False by default (a null port, a file, a VALE port: look at their rings again on a timer).
     /// </summary>
     internal virtual bool CanNotify => false;
 
     /// <summary>
-    /// New RX packets or new TX room appeared in this port's rings (netmap's port notification): wakes the
-    /// Notification-mode sync loops of this port. Allocation-free; cheap when no loop listens.
+    /// New RX packets or new TX room appeared in this port's rings (netmap's port notification): tells every
+    /// listener (Notification-mode sync loops, <see cref="IPortNotifyListener"/>s). Allocation-free; cheap when
+    /// none listens.
     /// </summary>
     protected internal void Notify()
     {
         // Acquire: a listener added by a starting loop is seen fully built.
-        var listeners = Volatile.Read(ref _syncLoopListeners);
+        var listeners = Volatile.Read(ref _notifyListeners);
         for (var i = 0; i < listeners.Length; i++)
         {
-            listeners[i].Wake();
+            listeners[i].OnPortNotify(this);
         }
     }
 
-    /// <summary>Subscribes a Notification-mode loop to <see cref="Notify"/> (copy on write: Notify never locks).</summary>
-    internal void AddSyncLoopListener(SyncLoop loop)
+    /// <summary>Subscribes a listener to <see cref="Notify"/> (copy on write: Notify never locks). Thread: any.</summary>
+    internal void AddNotifyListener(IPortNotifyListener listener)
     {
         while (true)
         {
-            var old = Volatile.Read(ref _syncLoopListeners);
-            var next = new SyncLoop[old.Length + 1];
+            var old = Volatile.Read(ref _notifyListeners);
+            var next = new IPortNotifyListener[old.Length + 1];
             old.CopyTo(next, 0);
-            next[^1] = loop;
-            if (Interlocked.CompareExchange(ref _syncLoopListeners, next, old) == old)
+            next[^1] = listener;
+            if (Interlocked.CompareExchange(ref _notifyListeners, next, old) == old)
             {
-                OnSyncLoopListenersChanged();
+                OnNotifyListenersChanged();
                 return;
             }
         }
     }
 
-    /// <summary>Unsubscribes a loop added by <see cref="AddSyncLoopListener"/> (no-op when absent).</summary>
-    internal void RemoveSyncLoopListener(SyncLoop loop)
+    /// <summary>Unsubscribes a listener added by <see cref="AddNotifyListener"/> (no-op when absent). Thread: any.</summary>
+    /// <remarks>A Notify that read the list before the removal may still call the listener once, on its thread.</remarks>
+    internal void RemoveNotifyListener(IPortNotifyListener listener)
     {
         while (true)
         {
-            var old = Volatile.Read(ref _syncLoopListeners);
-            var at = Array.IndexOf(old, loop);
+            var old = Volatile.Read(ref _notifyListeners);
+            var at = Array.IndexOf(old, listener);
             if (at < 0)
             {
                 return;
             }
 
-            var next = new SyncLoop[old.Length - 1];
+            var next = new IPortNotifyListener[old.Length - 1];
             Array.Copy(old, 0, next, 0, at);
             Array.Copy(old, at + 1, next, at, old.Length - at - 1);
-            if (Interlocked.CompareExchange(ref _syncLoopListeners, next, old) == old)
+            if (Interlocked.CompareExchange(ref _notifyListeners, next, old) == old)
             {
-                OnSyncLoopListenersChanged();
+                OnNotifyListenersChanged();
                 return;
             }
         }
     }
 
-    /// <summary>True while a Notification-mode sync loop listens to <see cref="Notify"/>.</summary>
-    private protected bool HasSyncLoopListeners => Volatile.Read(ref _syncLoopListeners).Length != 0;
+    /// <summary>True while a listener (a Notification-mode sync loop, an <see cref="IPortNotifyListener"/>) listens to <see cref="Notify"/>.</summary>
+    private protected bool HasNotifyListeners => Volatile.Read(ref _notifyListeners).Length != 0;
 
     /// <summary>
-    /// A Notification-mode loop subscribed or unsubscribed (on its thread); read <see cref="HasSyncLoopListeners"/>
-    /// for the state now (calls from two loops may arrive in either order). A NIC port starts or stops its device's
-    /// notifications here.
+    /// A listener subscribed or unsubscribed (on the subscriber's thread); read <see cref="HasNotifyListeners"/>
+    /// for the state now (calls from two subscribers may arrive in either order). A NIC port starts or stops its
+    /// device's notifications here.
     /// </summary>
-    private protected virtual void OnSyncLoopListenersChanged()
+    private protected virtual void OnNotifyListenersChanged()
     {
     }
 

@@ -166,6 +166,43 @@ public sealed class PortHandle : IDisposable
     /// </summary>
     public void KickSyncLoop() => Volatile.Read(ref RunningSyncLoop)?.Kick();
 
+    /// <summary>
+    /// True when the port raises notifications (<see cref="AddNotifyListener"/>): a pipe end when its peer sends or
+    /// releases slots, a NIC port whose backend signals. False for ports whose rings must be looked at on a timer
+    /// (null, pcap files, VALE and monitor ports).
+    /// </summary>
+    public bool CanNotify => Port.CanNotify;
+
+    /// <summary>
+    /// Subscribes <paramref name="listener"/> to the port's notifications (netmap's <c>poll()</c> on the port, as
+    /// a callback): it is told each time new RX packets or new TX room may be in the port's rings, whichever ring
+    /// and handle they belong to, until <see cref="RemoveNotifyListener"/>. Look at the rings once after
+    /// subscribing: changes before it are not told. Allocates once here; notifications allocate nothing.
+    /// Errors: EOPNOTSUPP when the port cannot notify (<see cref="CanNotify"/>); ENXIO once closed.
+    /// </summary>
+    /// <remarks>Thread: the listener runs on the notifying thread; see <see cref="IPortNotifyListener"/>.</remarks>
+    public void AddNotifyListener(IPortNotifyListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        ThrowIfClosed();
+        if (!Port.CanNotify)
+        {
+            ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, Spec, "this port raises no notifications; look at its rings on a timer");
+        }
+
+        Port.AddNotifyListener(listener);
+    }
+
+    /// <summary>
+    /// Unsubscribes a listener added by <see cref="AddNotifyListener"/>; a no-op when it is not subscribed, and
+    /// allowed after the handle closed. A notification already under way may still reach it once, on its thread.
+    /// </summary>
+    public void RemoveNotifyListener(IPortNotifyListener listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        Port.RemoveNotifyListener(listener);
+    }
+
     /// <summary>Releases the rings and the extra buffers (after stopping a running sync loop); the port goes with its last binding.</summary>
     public void Dispose()
     {

@@ -25,7 +25,7 @@ namespace Netmap.Io.Sync;
 /// at once, having run no pass (netmap's quirk the start/stop race of its tests relies on). A loop that ends
 /// resets the state to 0.
 /// </remarks>
-internal sealed class SyncLoop
+internal sealed class SyncLoop : IPortNotifyListener
 {
     internal const int Running = 1;
     internal const int Stopping = 2;
@@ -91,7 +91,7 @@ internal sealed class SyncLoop
             Volatile.Write(ref handle.RunningSyncLoop, loop);
             if (options.Mode == SyncLoopMode.Notification)
             {
-                handle.Port.AddSyncLoopListener(loop);
+                handle.Port.AddNotifyListener(loop);
             }
 
             loop.Loop();
@@ -100,7 +100,7 @@ internal sealed class SyncLoop
         {
             if (loop is not null)
             {
-                handle.Port.RemoveSyncLoopListener(loop);
+                handle.Port.RemoveNotifyListener(loop);
                 loop.ReleaseRings();
             }
 
@@ -151,6 +151,9 @@ internal sealed class SyncLoop
             }
         }
     }
+
+    /// <inheritdoc/>
+    void IPortNotifyListener.OnPortNotify(Port port) => Wake();
 
     /// <summary>The application moved a TX Head (netmap's ioeventfd kick); only a Notification loop waits for it.</summary>
     internal void Kick()

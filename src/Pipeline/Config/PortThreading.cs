@@ -5,7 +5,8 @@ public enum PortThreading
 {
     /// <summary>
     /// <c>thread: actor</c> (the default): the port's actor syncs and drains the rings on the actor
-    /// dispatcher, and looks again every poll interval (1 ms) while there is nothing to do.
+    /// dispatcher. A port that raises notifications (a pipe end, a NIC with notify) wakes its actor when packets
+    /// or room appear; any other port is looked at again every poll interval (1 ms) while there is nothing to do.
     /// </summary>
     Actor,
 
@@ -33,4 +34,12 @@ public enum PortSyncMode
     /// taken as soon as the port has them (netmap's kloop with <c>sleep_us</c> 0).
     /// </summary>
     BusyPoll,
+
+    /// <summary>
+    /// <c>sync: notify</c>: after a pass with nothing to do the thread sleeps until the port notifies (a pipe's
+    /// peer sent or released slots, a NIC signalled), a batch or credit arrives, or, as a safety net, the poll
+    /// interval passes (100 ms at least). No core spins and no packet waits for a timer (netmap's kloop woken by
+    /// the port's interrupts). Only for ports that raise notifications: the pipeline fails to start otherwise.
+    /// </summary>
+    Notify,
 }

@@ -39,10 +39,10 @@ internal static class PortThreadingReader
                     mode = PortSyncMode.BusyPoll;
                     break;
                 case "notify":
-                    diagnostics.Add(syncValue, "'sync: notify' is not available: the runtime cannot wait for a port's notifications yet; use sleep (woken by the pipeline, 1 ms otherwise) or busy-poll");
+                    mode = PortSyncMode.Notify;
                     break;
                 default:
-                    diagnostics.Add(Where(syncKey, syncValue), $"'sync' must be one of [sleep, busy-poll], found {ConfigDiagnostics.Describe(syncValue)}");
+                    diagnostics.Add(Where(syncKey, syncValue), $"'sync' must be one of [sleep, busy-poll, notify], found {ConfigDiagnostics.Describe(syncValue)}");
                     break;
             }
 

@@ -179,6 +179,31 @@ internal sealed class PortNode : NodeState
     /// <summary>The thread that runs the port (<c>thread: dedicated</c>), or null when its actor does.</summary>
     public PortSyncThread? SyncThread { get; set; }
 
+    private PortWaker? _waker;
+
+    /// <summary>What wakes the port's actor (set by the actor when it starts), or null before, and for a dedicated port.</summary>
+    public PortWaker? Waker
+    {
+        get => Volatile.Read(ref _waker);
+        set => Volatile.Write(ref _waker, value); // release: another thread's Wake sees it fully built
+    }
+
+    /// <summary>
+    /// Makes the port's driver look at its rings now (coalesced; any thread): the actor through its
+    /// <see cref="Waker"/>, a dedicated thread through its event. Before the actor started: its Start does the look.
+    /// </summary>
+    public void Wake()
+    {
+        if (SyncThread is { } thread)
+        {
+            thread.Wake();
+        }
+        else
+        {
+            Waker?.Wake();
+        }
+    }
+
     private long _idlePasses;
 
     /// <summary>Looks at the RX rings that found them empty (after a sync), so far.</summary>

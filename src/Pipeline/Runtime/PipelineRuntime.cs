@@ -199,7 +199,8 @@ public sealed class PipelineRuntime : IAsyncDisposable
 
     /// <summary>
     /// Port <paramref name="name"/>'s rings changed from outside the pipeline (a cross-node link filled the RX ring of
-    /// its pipe end): its actor looks now instead of at its next poll. A port run by a thread of its own polls anyway.
+    /// its pipe end): its actor or thread looks now instead of at its next poll, through the same coalesced wake-up
+    /// as the port's own notifications (a pipe end raises one anyway; this covers ports that do not).
     /// </summary>
     internal void Wake(string name)
     {
@@ -207,7 +208,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
         {
             if (port.Name == name)
             {
-                port.Self.Tell(Poll.Instance);
+                port.Wake();
                 return;
             }
         }
@@ -373,6 +374,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
             }
         }
 
+        await SourcesStoppedAsync().ConfigureAwait(false);
         while (Pool.Outstanding > 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(5).ConfigureAwait(false);
@@ -391,7 +393,18 @@ public sealed class PipelineRuntime : IAsyncDisposable
             }
         }
 
-        await _supervisor.Ask<ShutdownDone>(Shutdown.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        // Each node frees what it holds. A batch sent before its sender's Shutdown may reach the next node after
+        // that node's own (and wait in its TX queue or stage queue, or in its mailbox): another round frees it
+        // there, until no batch is out. Sources no longer read, so each round leaves fewer (at most one per hop).
+        for (var round = 0; round <= _ports.Count + Definition.Stages.Count; round++)
+        {
+            await _supervisor.Ask<ShutdownDone>(Shutdown.Instance, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            if (Pool.Outstanding == 0)
+            {
+                break;
+            }
+        }
+
         await _supervisor.GracefulStop(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
         foreach (var handle in _handles)
         {
@@ -418,6 +431,32 @@ public sealed class PipelineRuntime : IAsyncDisposable
 
     /// <summary>How long a port thread gets to end (it ends within one pass; this only bounds a sync that hangs).</summary>
     private static readonly TimeSpan ThreadStopTimeout = TimeSpan.FromSeconds(30);
+
+    // Waits until every actor-driven port has handled StopSources: until then one may still read a batch (a credit or
+    // wake queued before it), and a drain that saw no batch out would stop the pipeline under that batch. Identify is
+    // answered in mailbox order: the supervisor's answer comes after it told the ports, a port's after it stopped reading.
+    private async Task SourcesStoppedAsync()
+    {
+        var ask = TimeSpan.FromSeconds(30);
+        try
+        {
+            await _supervisor.Ask<ActorIdentity>(new Identify(null), ask).ConfigureAwait(false);
+            var ports = new List<Task>(_ports.Count);
+            foreach (var port in _ports)
+            {
+                if (port.SyncThread is null)
+                {
+                    ports.Add(port.Self.Ask<ActorIdentity>(new Identify(null), ask));
+                }
+            }
+
+            await Task.WhenAll(ports).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            // A port actor that does not answer: the shutdown rounds below still free whatever it sends late.
+        }
+    }
 
     // Caller holds _inputLock.
     private bool CheckInputFinished()
@@ -467,6 +506,11 @@ public sealed class PipelineRuntime : IAsyncDisposable
                 idle = !probe.Watched[i] || _ports[i].IdlePasses >= probe.IdlePasses[i] + 2;
             }
 
+            if (!idle)
+            {
+                WakeWatched(probe);
+            }
+
             return idle;
         }
 
@@ -480,7 +524,21 @@ public sealed class PipelineRuntime : IAsyncDisposable
         }
 
         _probe = new InputProbe(rents, watched, passes);
+        WakeWatched(_probe);
         return false;
+    }
+
+    // The looks the probe waits for: a port that notifies has only a slow timer, and nothing else would make it look
+    // at empty rings. Coalesced, so a caller polling InputFinished in a loop sends at most one wake-up per port at a time.
+    private void WakeWatched(InputProbe probe)
+    {
+        for (var i = 0; i < _ports.Count; i++)
+        {
+            if (probe.Watched[i])
+            {
+                _ports[i].Wake();
+            }
+        }
     }
 
     /// <summary>The state of the pipeline when it was last seen at rest: batches rented so far and each source's idle passes.</summary>

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.Event;
+using Netmap.Io;
+using Netmap.Io.Ports;
 using Pipeline.Config;
 using Pipeline.Runtime.Messages;
 using Pipeline.Stages;
@@ -12,7 +14,9 @@ namespace Pipeline.Runtime;
 /// kloop with the application's slot moves in the same pass). Each pass takes the batches and credits posted
 /// to the port, places queued batches into the TX ring and syncs it, then syncs the RX rings and drains them
 /// into batches it sends down the pipe itself (<see cref="PortPump"/>, the same code an actor port runs, so
-/// credit windows and <c>overflow</c> behave the same); then it waits as <see cref="PortSyncMode"/> says.
+/// credit windows and <c>overflow</c> behave the same); then it waits as <see cref="PortSyncMode"/> says: with
+/// <see cref="PortSyncMode.Notify"/> it listens to the port's notifications (<see cref="OnPortNotify"/>), which
+/// end the wait as a post does.
 /// The runtime starts it with the pipeline and stops and joins it before the port closes.
 /// </summary>
 /// <remarks>
@@ -26,7 +30,7 @@ namespace Pipeline.Runtime;
 /// the thread frees the batch it was filling and from then on only frees what is sent to it (fault drops,
 /// credit returned), without touching the rings, until it is stopped.
 /// </remarks>
-internal sealed class PortSyncThread
+internal sealed class PortSyncThread : IPortNotifyListener
 {
     private const int New = 0;
     private const int Started = 1;
@@ -48,8 +52,15 @@ internal sealed class PortSyncThread
     private int _waiting;
     private Exception? _fault;
 
+    /// <summary>EOPNOTSUPP (a <see cref="NetmapException"/>) for <c>sync: notify</c> on a port that raises no notifications.</summary>
     public PortSyncThread(PortNode node, ILoggingAdapter log)
     {
+        if (node.Definition.Sync == PortSyncMode.Notify && !node.Handle.CanNotify)
+        {
+            throw new NetmapException(NetmapError.EOPNOTSUPP, node.Definition.Spec.Spec,
+                $"port '{node.Name}' has 'sync: notify' but raises no notifications (only pipe ends and NICs whose backend signals do); use 'sync: sleep' or 'sync: busy-poll'");
+        }
+
         _node = node;
         _pump = new PortPump(node);
         _log = log;
@@ -148,10 +159,29 @@ internal sealed class PortSyncThread
     {
         // Read once: they never change while the thread runs.
         var busyPoll = _node.Definition.Sync == PortSyncMode.BusyPoll;
+        var notify = _node.Definition.Sync == PortSyncMode.Notify;
         var interval = _node.Settings.PollInterval;
+        if (notify && interval < PortActor.NotifySafetyNet)
+        {
+            interval = PortActor.NotifySafetyNet; // the port wakes us; the timeout only catches a lost notification
+        }
+
         var spinner = default(SpinWait);
         try
         {
+            if (notify)
+            {
+                try
+                {
+                    // Before the first pass: what the port publishes from now on wakes the wait, and the pass sees what came before.
+                    _node.Handle.AddNotifyListener(this);
+                }
+                catch (NetmapException error)
+                {
+                    OnFault(error); // the handle closed under us: nothing to move
+                }
+            }
+
             while (Volatile.Read(ref _stopRequested) == 0)
             {
                 // Reset before the pass: a post during the pass leaves it set, and the wait below returns at once.
@@ -182,6 +212,11 @@ internal sealed class PortSyncThread
         }
         finally
         {
+            if (notify)
+            {
+                _node.Handle.RemoveNotifyListener(this);
+            }
+
             Exit();
         }
     }
@@ -268,8 +303,12 @@ internal sealed class PortSyncThread
         }
     }
 
-    /// <summary>Ends the thread's wait (a post, a stop).</summary>
-    private void Wake()
+    /// <inheritdoc/>
+    /// <remarks>Thread: the notifying one (<c>sync: notify</c> only); sets the flag, pulses only a waiting thread.</remarks>
+    public void OnPortNotify(Port port) => Wake();
+
+    /// <summary>Ends the thread's wait (a post, a stop, a notification, the pipeline asking it to look); coalesced, any thread.</summary>
+    public void Wake()
     {
         if (Volatile.Read(ref _signaled) != 0)
         {

@@ -22,9 +22,12 @@ public sealed class PortThreadingAndMonitorConfigTests
               b: { spec: "netmap:t}1", thread: dedicated }
               c: { spec: "netmap:u{1", thread: actor }
               d: { spec: "netmap:u}1" }
+              e: { spec: "netmap:v{1", thread: dedicated, sync: notify }
+              f: { spec: "netmap:v}1" }
             pipes:
               - a -> c
               - b -> d
+              - e -> f
             """, File, new StageRegistry());
 
         Assert.Equal(
@@ -32,6 +35,8 @@ public sealed class PortThreadingAndMonitorConfigTests
                 (PortThreading.Dedicated, PortSyncMode.BusyPoll),
                 (PortThreading.Dedicated, PortSyncMode.Sleep),
                 (PortThreading.Actor, PortSyncMode.Sleep),
+                (PortThreading.Actor, PortSyncMode.Sleep),
+                (PortThreading.Dedicated, PortSyncMode.Notify),
                 (PortThreading.Actor, PortSyncMode.Sleep),
             ],
             definition.Ports.Select(p => (p.Threading, p.Sync)));
@@ -41,13 +46,10 @@ public sealed class PortThreadingAndMonitorConfigTests
     [InlineData("unknown thread", "thread: pool", "p.yaml:3:36: 'thread' must be one of [actor, dedicated], found 'pool'")]
     [InlineData("empty thread", "thread: ", "p.yaml:3:28: 'thread' must be one of [actor, dedicated], found nothing")]
     [InlineData("thread as a list", "thread: [dedicated]", "p.yaml:3:36: 'thread' must be one of [actor, dedicated], found a list")]
-    [InlineData("unknown sync", "thread: dedicated, sync: fast", "p.yaml:3:53: 'sync' must be one of [sleep, busy-poll], found 'fast'")]
+    [InlineData("unknown sync", "thread: dedicated, sync: fast", "p.yaml:3:53: 'sync' must be one of [sleep, busy-poll, notify], found 'fast'")]
     [InlineData("sync without a thread", "sync: busy-poll", "p.yaml:3:28: 'sync' applies only to a port with 'thread: dedicated' (an actor's port is polled by its actor)")]
     [InlineData("sync with the actor", "thread: actor, sync: sleep", "p.yaml:3:43: 'sync' applies only to a port with 'thread: dedicated' (an actor's port is polled by its actor)")]
-    [InlineData(
-        "notify",
-        "thread: dedicated, sync: notify",
-        "p.yaml:3:53: 'sync: notify' is not available: the runtime cannot wait for a port's notifications yet; use sleep (woken by the pipeline, 1 ms otherwise) or busy-poll")]
+    [InlineData("notify with the actor", "sync: notify", "p.yaml:3:28: 'sync' applies only to a port with 'thread: dedicated' (an actor's port is polled by its actor)")]
     public void A_bad_thread_or_sync_value_is_reported_where_it_is(string name, string keys, string expected)
     {
         _ = name;

@@ -422,12 +422,12 @@ public sealed class NicPort : Port
         }
     }
 
-    /// <summary>Asks the device for notifications while a Notification-mode sync loop listens, and only then.</summary>
-    private protected override void OnSyncLoopListenersChanged()
+    /// <summary>Asks the device for notifications while a listener (a Notification-mode sync loop, a pipeline port) listens, and only then.</summary>
+    private protected override void OnNotifyListenersChanged()
     {
         lock (_notifyGate)
         {
-            var wanted = HasSyncLoopListeners && !IsDestroyed;
+            var wanted = HasNotifyListeners && !IsDestroyed;
             if (wanted != _notifying)
             {
                 _notifying = wanted;

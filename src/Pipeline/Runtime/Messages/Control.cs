@@ -12,6 +12,15 @@ internal sealed record Poll
     public static Poll Instance { get; } = new();
 }
 
+/// <summary>
+/// The port raised a notification (or the pipeline asked it to look): a port actor takes what its rings have now.
+/// One instance, told at most once while pending (<see cref="PortWaker"/>), so a notification allocates nothing.
+/// </summary>
+internal sealed record Wake
+{
+    public static Wake Instance { get; } = new();
+}
+
 /// <summary>Sources stop reading; what is in flight keeps going.</summary>
 internal sealed record StopSources
 {
