@@ -326,7 +326,7 @@ internal sealed class ClusterPipelineActor : UntypedActor, IWithTimers
                 BufferSize = memory.BufferSize,
                 Checked = _options.Checked,
             });
-            _runtime = PipelineRuntime.Start(Context.System, _rolePlan.Definition, new PipelineRuntimeOptions { Domain = _domain, Checked = _options.Checked });
+            _runtime = PipelineRuntime.Start(Context.System, _rolePlan.Definition, new PipelineRuntimeOptions { Domain = _domain, Checked = _options.Checked, Time = _options.Time });
             var register = new RegisterOptions
             {
                 Offsets = new OffsetOptions { MaxOffset = (ulong)_domain.DefaultArena.BufferSize, InitialOffset = (ulong)memory.Headroom },

@@ -71,6 +71,12 @@ public sealed class ClusterPipelineOptions
     /// <summary>How long in-flight packets get to arrive when the node stops. <b>Default:</b> 5 s.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The clock of this node's pipeline: paced captures (<c>pace: recorded</c>) and stage timers read it; a fake one lets
+    /// a test say how fast the input goes. <b>Default:</b> <see cref="TimeProvider.System"/>.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>HOCON appended after the pipeline's own cluster settings, to tune Akka itself. <b>Default:</b> null.</summary>
     public string? ExtraHocon { get; init; }
 

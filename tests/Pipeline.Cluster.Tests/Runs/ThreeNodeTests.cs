@@ -57,8 +57,10 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
     public async Task When_a_worker_dies_mid_run_the_others_go_on_its_in_flight_packets_count_as_node_lost_and_a_new_worker_rejoins()
     {
         await using var cluster = new ClusterFixture();
+        await using var clock = new InputClock();
         var session = Guid.NewGuid().ToString("N");
-        // 64 flows, 9600 packets over 14 s of recorded time: long enough to kill a worker, have it downed, and start another.
+        // 64 flows, 9600 packets over 14 s of recorded time, played on the edge's clock: the test moves it, so the
+        // input lasts until a worker has been killed, downed and replaced, however long a loaded machine takes for that.
         var sent = FlowCapture.Write(cluster.PathOf("in.pcap"), flows: 64, perFlow: 150, spacing: TimeSpan.FromMilliseconds(1.5));
         var definition = cluster.Load($$"""
             name: survive
@@ -73,22 +75,26 @@ public sealed class ThreeNodeTests(ITestOutputHelper output)
               - in -> work -> out
             """);
 
-        var edge = await cluster.StartAsync(definition, "edge");
+        var edge = await cluster.StartAsync(definition, "edge", time: clock.Time);
         var survivor = await cluster.StartAsync(definition, "workers", seed: edge);
         var victim = await cluster.StartAsync(definition, "workers", seed: edge);
         await Task.WhenAll(edge.Pipeline.Started, survivor.Pipeline.Started, victim.Pipeline.Started).WaitAsync(ClusterFixture.Patience);
         var victimName = victim.Pipeline.NodeName;
+        clock.Play();
         await ClusterFixture.WaitUntilAsync(() => Work(edge, victimName) > 200, "the victim has worked");
 
         await cluster.KillAsync(victim);
         var atKill = edge.Pipeline.View.SinkOut;
         await ClusterFixture.WaitUntilAsync(() => edge.Pipeline.View.SinkOut > atKill + 200, "packets still arrive through the survivor");
+        clock.Pause(); // the rest of the input waits for the new worker
         await ClusterFixture.WaitUntilAsync(() => edge.Pipeline.View[victimName].Status == Counters.ClusterNodeStatus.Lost, "the dead worker is downed");
 
         var comeback = await cluster.StartAsync(definition, "workers", seed: edge);
         await comeback.Pipeline.Started.WaitAsync(ClusterFixture.Patience);
+        clock.Play();
         await ClusterFixture.WaitUntilAsync(() => Work(edge, comeback.Pipeline.NodeName) > 0 || edge.Pipeline.InputFinished, "the new worker gets flows");
         Assert.True(Work(edge, comeback.Pipeline.NodeName) > 0, "the input ended before the new worker got a packet");
+        clock.FastForward();
         await edge.Pipeline.WaitForInputEndAsync(new CancellationTokenSource(ClusterFixture.Patience).Token);
 
         var view = edge.Pipeline.View;

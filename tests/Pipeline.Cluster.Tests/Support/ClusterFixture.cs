@@ -48,9 +48,10 @@ internal sealed class ClusterFixture : IAsyncDisposable
 
     /// <summary>
     /// Starts a node of <paramref name="role"/>; with no seed it starts the cluster. The node runs in checked mode
-    /// in a checked domain of its own, audited when it stops: every buffer back, every port closed.
+    /// in a checked domain of its own, audited when it stops: every buffer back, every port closed. With
+    /// <paramref name="time"/>, its pipeline runs on that clock (a paced capture goes as fast as the test moves it).
     /// </summary>
-    public async Task<ClusterNode> StartAsync(PipelineDefinition definition, string role, ClusterNode? seed = null, Func<ClusterPipelineOptions, ClusterPipelineOptions>? tweak = null)
+    public async Task<ClusterNode> StartAsync(PipelineDefinition definition, string role, ClusterNode? seed = null, Func<ClusterPipelineOptions, ClusterPipelineOptions>? tweak = null, TimeProvider? time = null)
     {
         var options = new ClusterPipelineOptions
         {
@@ -65,6 +66,7 @@ internal sealed class ClusterFixture : IAsyncDisposable
             ExtraHocon = TestHocon,
             Checked = true,
             Domain = new NetmapDomain(new ArenaOptions { BufferCount = definition.Memory.Buffers, BufferSize = definition.Memory.BufferSize, Checked = true }),
+            Time = time ?? TimeProvider.System,
         };
         options = tweak?.Invoke(options) ?? options;
         var node = await ClusterNode.StartAsync(options);
