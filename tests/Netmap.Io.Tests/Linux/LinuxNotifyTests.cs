@@ -48,8 +48,10 @@ public sealed class LinuxNotifyTests : NetmapTestBase
         }
 
         // Without notifications every round waits for the loop's timeout (3 s, ~1.5 s on average): far beyond this.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(Rounds), $"{Rounds} round trips took {clock.Elapsed}");
-        Assert.True(backend.Notifications >= Rounds, $"the backend woke the loop {backend.Notifications} times for {Rounds} arrivals");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(Rounds / 2.0), $"{Rounds} round trips took {clock.Elapsed}");
+        // Most arrivals wake the loop through the backend; a frame that lands while a pass (woken by the
+        // previous kick) is running is taken by that pass, and its readiness is then never signalled.
+        Assert.True(backend.Notifications >= Rounds / 2, $"the backend woke the loop {backend.Notifications} times for {Rounds} arrivals");
         Assert.True(backend.IsWatching);
 
         loop.Stop();
