@@ -235,6 +235,15 @@ public sealed class NetmapDomain : IDisposable
     public Func<string, NicOpenRequest, INicBackend?>? NicBackendFactory { get; set; }
 
     /// <summary>
+    /// netmap's <c>no_timestamp</c> knob: when true, an RX sync stamps <see cref="Ring.Timestamp"/> only on rings
+    /// whose <see cref="Ring.Flags"/> has <see cref="RingFlags.Timestamp"/> (netmap's <c>NR_TIMESTAMP</c>); when false,
+    /// as by default in netmap, every RX sync stamps it. A stamp reads the clock (about 20 ns here, paid twice per
+    /// batch by a loop that syncs to receive and again to release), so code that never reads it turns it off.
+    /// <b>Default:</b> false.
+    /// </summary>
+    public bool NoTimestamp { get; set; }
+
+    /// <summary>
     /// Creates an in-process interface NAME that <c>netmap:NAME</c> (and <c>NAME^</c>, <c>NAME*</c>, <c>NAME-K</c>)
     /// opens as a <see cref="NicPort"/>; the returned <see cref="SoftNic"/> plays its wire and host stack. A name
     /// that is not <c>[A-Za-z0-9_.]+</c>, is 64 characters or more or starts with <c>vale</c>, queue counts

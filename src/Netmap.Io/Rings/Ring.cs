@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Netmap.Io.Memory;
 using Netmap.Io.Packets;
 using Netmap.Io.Ports;
@@ -19,11 +20,32 @@ namespace Netmap.Io.Rings;
 /// running on one ring skips a concurrent sync of the same ring (<see cref="SyncStatus.Busy"/>). While a sync
 /// loop owns the ring (<see cref="IsSyncedByLoop"/>), the application writes Head/Cur and reads Tail on its
 /// thread and the loop syncs on its own; Head, Cur and Tail are Volatile for that hand-over.
+/// The busy flag (netmap's <c>nm_kr_tryget</c>) is biased: a thread that has synced the ring
+/// <see cref="BiasAfter"/> times in a row takes it afterwards with a plain store and a load instead of a locked
+/// instruction (which would also wait for every buffer write before it to reach the cache: a fifth of a pipe
+/// loop's time in a profile). Any other thread takes it with a compare-exchange and a process-wide barrier
+/// (asymmetric Dekker), and takes the bias away, so a ring synced from several threads goes back to the
+/// compare-exchange alone.
 /// </remarks>
 public sealed class Ring
 {
+    private const int EnteredFast = 1;
+    private const int EnteredSlow = 2;
+
+    /// <summary>Consecutive syncs by one thread (with no other in between) after which the ring is biased to it.</summary>
+    internal const int BiasAfter = 1024;
+
     private readonly Slot[] _slots;
+
+    // The busy flag in two halves (see the remarks): _busy is taken with a compare-exchange by any thread,
+    // _fastBusy with a plain store by the biased thread (_biasThread) only. _holdKind, _lastThread and _run are
+    // touched only by the holder.
     private int _busy;
+    private int _fastBusy;
+    private int _biasThread;
+    private int _holdKind;
+    private int _lastThread;
+    private int _run;
     private uint _head;
     private uint _cur;
     private uint _tail;
@@ -114,8 +136,14 @@ public sealed class Ring
     /// <summary>True while a sync loop (<see cref="PortHandle.StartSyncLoop"/>) syncs this ring; the application's own syncs fail EBUSY then.</summary>
     public bool IsSyncedByLoop => Volatile.Read(ref SyncLoopThread) != 0;
 
-    /// <summary>Time of the last RX sync, in <see cref="Stopwatch"/> ticks.</summary>
+    /// <summary>
+    /// Time of the last RX sync, in <see cref="Stopwatch"/> ticks (netmap's <c>ts</c>): stamped at every RX sync
+    /// unless the domain's <see cref="NetmapDomain.NoTimestamp"/> is on, then only with <see cref="RingFlags.Timestamp"/>.
+    /// </summary>
     public long Timestamp { get; internal set; }
+
+    /// <summary>The user's ring flags (netmap's <c>netmap_ring.flags</c>).</summary>
+    public RingFlags Flags { get; set; }
 
     /// <summary>Mask over a slot's offset field; 0 when the ring was bound without offsets.</summary>
     public ulong OffsetMask { get; internal set; }
@@ -142,6 +170,16 @@ public sealed class Ring
 
     /// <summary>The slot at <paramref name="index"/>.</summary>
     public ref Slot this[uint index] => ref _slots[index];
+
+    /// <summary>The slot at <paramref name="index"/> without a bounds check, for a port's sync loops.</summary>
+    /// <remarks>SAFETY: the caller guarantees <paramref name="index"/> &lt; <see cref="NumSlots"/>, the slot array's
+    /// length (a sync's indices are HwCur and the validated RHead, and wrap at NumSlots).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref Slot SlotUnchecked(uint index)
+    {
+        Debug.Assert(index < (uint)_slots.Length);
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_slots), (nint)index);
+    }
 
     /// <summary>All the slots, for loops that index them directly.</summary>
     public Span<Slot> Slots => _slots;
@@ -215,13 +253,14 @@ public sealed class Ring
         }
 
         // Acquire, paired with the loop's claim: a ring the loop took is never synced by the application too.
+        var me = Environment.CurrentManagedThreadId;
         var loopThread = Volatile.Read(ref SyncLoopThread);
-        if (loopThread != 0 && loopThread != Environment.CurrentManagedThreadId)
+        if (loopThread != 0 && loopThread != me)
         {
             ThrowHelper.Netmap(NetmapError.EBUSY, Port.Name, $"TX ring {RingId} is synced by a sync loop");
         }
 
-        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        if (!EnterBusy(me))
         {
             return SyncStatus.Busy;
         }
@@ -266,7 +305,7 @@ public sealed class Ring
         }
         finally
         {
-            Volatile.Write(ref _busy, 0);
+            ExitBusy();
         }
     }
 
@@ -284,13 +323,14 @@ public sealed class Ring
         }
 
         // Acquire, paired with the loop's claim: a ring the loop took is never synced by the application too.
+        var me = Environment.CurrentManagedThreadId;
         var loopThread = Volatile.Read(ref SyncLoopThread);
-        if (loopThread != 0 && loopThread != Environment.CurrentManagedThreadId)
+        if (loopThread != 0 && loopThread != me)
         {
             ThrowHelper.Netmap(NetmapError.EBUSY, Port.Name, $"RX ring {RingId} is synced by a sync loop");
         }
 
-        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        if (!EnterBusy(me))
         {
             return SyncStatus.Busy;
         }
@@ -317,13 +357,17 @@ public sealed class Ring
 
             Port.RxSync(this);
             var hwtail = CopyArrivedToMonitors();
-            Timestamp = Stopwatch.GetTimestamp();
+            if ((Flags & RingFlags.Timestamp) != 0 || !Port.Domain.NoTimestamp)
+            {
+                Timestamp = Stopwatch.GetTimestamp();
+            }
+
             Tail = RTail = hwtail;
             return status;
         }
         finally
         {
-            Volatile.Write(ref _busy, 0);
+            ExitBusy();
         }
     }
 
@@ -576,11 +620,98 @@ public sealed class Ring
         return hwtail;
     }
 
-    /// <summary>Takes the busy flag as a sync does; false when a sync holds it.</summary>
-    internal bool TryEnterBusy() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0;
+    /// <summary>The managed thread id the busy flag is biased to, 0 when none (tests, diagnostics).</summary>
+    internal int BiasedThread => Volatile.Read(ref _biasThread);
 
-    /// <summary>Releases the busy flag taken by <see cref="TryEnterBusy"/>.</summary>
-    internal void ExitBusy() => Volatile.Write(ref _busy, 0);
+    /// <summary>Takes the busy flag as a sync does; false when a sync holds it.</summary>
+    internal bool TryEnterBusy() => EnterBusy(Environment.CurrentManagedThreadId);
+
+    /// <summary>Releases the busy flag taken by <see cref="TryEnterBusy"/> (or by a sync).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void ExitBusy()
+    {
+        // Release: the next holder, on any thread, sees what this one wrote.
+        if (_holdKind == EnteredFast)
+        {
+            Volatile.Write(ref _fastBusy, 0);
+        }
+        else
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Takes the busy flag for the calling thread <paramref name="me"/>; false when another holds it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool EnterBusy(int me)
+    {
+        if (_biasThread == me)
+        {
+            if (_fastBusy != 0)
+            {
+                return false; // we hold it already (only the biased thread sets it): a nested sync is refused, as before
+            }
+
+            // Dekker's handshake without a fence on this side: publish _fastBusy, then look at _busy. The other side
+            // (EnterBusySlow) takes _busy and then runs a process-wide barrier before it reads _fastBusy, so either it
+            // sees our store, or our load runs after the barrier and sees its _busy; at most one of us enters.
+            // Volatile keeps the JIT from moving the load above the store; the CPU may still reorder the two, which
+            // is what the other side's barrier covers. _biasThread changes only while _busy is held, so a stale read
+            // of it above is caught by the second read, made after _busy was seen free.
+            Volatile.Write(ref _fastBusy, 1);
+            if (Volatile.Read(ref _busy) == 0 && Volatile.Read(ref _biasThread) == me)
+            {
+                _holdKind = EnteredFast;
+                return true;
+            }
+
+            Volatile.Write(ref _fastBusy, 0);
+        }
+
+        return EnterBusySlow(me);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool EnterBusySlow(int me)
+    {
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        var bias = Volatile.Read(ref _biasThread);
+        if (bias != 0 && bias != me)
+        {
+            // The biased thread may be inside with _fastBusy only: after this barrier its store is visible to us,
+            // or its next look at _busy sees ours.
+            Interlocked.MemoryBarrierProcessWide();
+            if (Volatile.Read(ref _fastBusy) != 0)
+            {
+                Volatile.Write(ref _busy, 0);
+                return false;
+            }
+
+            // A second thread syncs this ring: the bias goes, or every sync of ours would pay the barrier. (Its holder
+            // sees the change at its next look, made after our release of _busy, which it reads first.)
+            Volatile.Write(ref _biasThread, 0);
+        }
+
+        if (_lastThread == me)
+        {
+            if (++_run == BiasAfter)
+            {
+                Volatile.Write(ref _biasThread, me); // before the release of _busy below: no fast entry while we hold it
+            }
+        }
+        else
+        {
+            _lastThread = me;
+            _run = 1;
+        }
+
+        _holdKind = EnteredSlow;
+        return true;
+    }
 
     /// <summary>Puts the ring back in its just-created state (a pipe created afresh, a port re-created).</summary>
     internal void ResetState()

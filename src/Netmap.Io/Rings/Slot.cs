@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Netmap.Io.Rings;
@@ -26,4 +28,26 @@ public struct Slot
 
     /// <summary>The offset field: the packet starts at buffer + (Offset &amp; ring mask).</summary>
     public ulong Offset;
+
+    // The slot as two 64-bit words, for loops that move slots whole (a pipe's syncs): two stores per slot instead
+    // of four. Word 0 is BufIdx | Len << 32 | Flags << 48 (little-endian layout, the only one .NET runs on here),
+    // word 1 the offset field. Loads stay field by field where the user may just have written the fields: an
+    // 8-byte load over recent 2-byte stores cannot be forwarded from the store buffer and waits for them.
+
+    /// <summary><see cref="SlotFlags.MoreFrag"/> in word 0.</summary>
+    internal const ulong MoreFragBit = (ulong)SlotFlags.MoreFrag << 48;
+
+    /// <summary>Word 0 of <paramref name="slot"/>: index, length and flags.</summary>
+    /// <remarks>SAFETY: reinterprets the 16-byte sequential struct's first 8 bytes; little-endian only (asserted).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ref ulong Word0(ref Slot slot)
+    {
+        Debug.Assert(BitConverter.IsLittleEndian);
+        return ref Unsafe.As<Slot, ulong>(ref slot);
+    }
+
+    /// <summary>Word 1 of <paramref name="slot"/>: the offset field.</summary>
+    /// <remarks>SAFETY: the struct is 16 bytes, so the second word is inside it.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ref ulong Word1(ref Slot slot) => ref Unsafe.Add(ref Unsafe.As<Slot, ulong>(ref slot), 1);
 }

@@ -13,8 +13,11 @@ namespace Pipeline.Runtime;
 /// </summary>
 internal static class DevicePorts
 {
-    /// <summary>A domain over <paramref name="arena"/> whose NIC ports are the machine's interfaces and TAPs.</summary>
-    public static NetmapDomain CreateDomain(ArenaOptions arena) => new NetmapDomain(arena).UseLinuxInterfaces();
+    /// <summary>
+    /// A domain over <paramref name="arena"/> whose NIC ports are the machine's interfaces and TAPs. Its RX syncs keep no
+    /// ring timestamp (netmap's <c>no_timestamp</c>): nothing in a pipeline reads it, and each stamp is a clock read.
+    /// </summary>
+    public static NetmapDomain CreateDomain(ArenaOptions arena) => new NetmapDomain(arena) { NoTimestamp = true }.UseLinuxInterfaces();
 
     /// <summary>
     /// Opens <paramref name="port"/>: in its network namespace when it has one (on a thread that enters it, see

@@ -33,8 +33,11 @@ internal class NodeState
     /// <summary>Output gates by gate index.</summary>
     public OutputGate[] Outputs { get; set; } = [];
 
-    /// <summary>For each input edge, the node that sends on it and the credit it gets back per batch (one cached instance).</summary>
-    private readonly Dictionary<int, (IActorRef Node, Credit Credit)> _upstream = [];
+    /// <summary>
+    /// For each input edge, the node that sends on it and the credit it gets back per batch (one cached instance), or,
+    /// for a sender in the same actor (a fused island), its gate, whose credits go back without a message.
+    /// </summary>
+    private readonly Dictionary<int, (IActorRef Node, Credit Credit, OutputGate? Local)> _upstream = [];
 
     /// <summary>True when every connected pipe of this node has at least one credit.</summary>
     public bool AllOutputsHaveCredit
@@ -53,27 +56,43 @@ internal class NodeState
         }
     }
 
-    public void AddCredit(Credit credit)
+    /// <summary>Adds a credit to the gate of its edge; false when no gate of this node feeds that edge.</summary>
+    public bool AddCredit(Credit credit)
     {
         foreach (var gate in Outputs)
         {
             if (gate.Edge == credit.Edge)
             {
                 gate.Credits += credit.Count;
-                return;
+                return true;
             }
         }
+
+        return false;
     }
 
-    /// <summary>Wires input <paramref name="edge"/>: <paramref name="node"/> sends on it and gets its credits back.</summary>
-    public void SetUpstream(int edge, IActorRef node) => _upstream[edge] = (node, new Credit(edge, 1));
+    /// <summary>
+    /// Wires input <paramref name="edge"/>: <paramref name="node"/> sends on it and gets its credits back, by message,
+    /// or straight into <paramref name="localGate"/> when the sender runs in the same actor.
+    /// </summary>
+    public void SetUpstream(int edge, IActorRef node, OutputGate? localGate = null) => _upstream[edge] = (node, new Credit(edge, 1), localGate);
+
+    /// <summary>True when batches arrive on <paramref name="edge"/> for this node.</summary>
+    public bool HasInput(int edge) => _upstream.ContainsKey(edge);
 
     /// <summary>Gives the sender on <paramref name="edge"/> one batch of credit back (the pipe's cached message: no allocation).</summary>
     public void ReturnCredit(int edge, IActorRef self)
     {
         if (_upstream.TryGetValue(edge, out var upstream))
         {
-            upstream.Node.Tell(upstream.Credit, self);
+            if (upstream.Local is { } gate)
+            {
+                gate.Credits++; // same actor: no message
+            }
+            else
+            {
+                upstream.Node.Tell(upstream.Credit, self);
+            }
         }
     }
 
@@ -91,6 +110,9 @@ internal sealed record RuntimeSettings(int Window, int BatchSize, int Headroom, 
 {
     /// <summary>The pipeline's port names by index (<see cref="PacketMeta.InputPort"/>).</summary>
     public string[] PortNames { get; init; } = [];
+
+    /// <summary>Stages joined by pipes share one actor (<see cref="PipelineRuntimeOptions.FuseStages"/>).</summary>
+    public bool FuseStages { get; init; }
 }
 
 /// <summary>Runtime state of a stage node.</summary>

@@ -36,6 +36,9 @@ internal sealed class OutputGate
 
     public bool IsPipe => Target is not null;
 
+    /// <summary>The downstream stage when it runs in the same actor (a fused island): a send queues the batch there.</summary>
+    public StageNode? Local { get; set; }
+
     /// <summary>
     /// Hands <paramref name="batch"/> to the downstream node: the batch is the message (no allocation), stamped
     /// with this pipe's edge. The caller must not touch it afterwards.
@@ -45,6 +48,12 @@ internal sealed class OutputGate
         Credits--;
         batch.Edge = Edge;
         batch.TransferTo(Target, TargetName, _fullName);
+        if (Local is { } local)
+        {
+            local.Pending.Enqueue(batch); // same actor: it runs the stage in its drain, no message and no thread hop
+            return;
+        }
+
         Target!.Tell(batch, self);
     }
 }

@@ -238,6 +238,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
             var settings = new RuntimeSettings(memory.Window, memory.BatchSize, memory.Headroom, options.PollInterval, options.Checked, options.Time)
             {
                 PortNames = [.. definition.Ports.Select(static p => p.Name)],
+                FuseStages = options.FuseStages,
             };
             var pool = new BatchPool(arena, memory.BatchSize, initialBatches: (definition.Edges.Count * memory.Window) + 4, options.Checked);
             var nodes = new List<NodeState>();

@@ -26,4 +26,13 @@ public sealed record PipelineRuntimeOptions
 
     /// <summary>The stage types for in-memory definitions (files name theirs at load time). <b>Default:</b> null.</summary>
     public StageRegistry? Registry { get; init; }
+
+    /// <summary>
+    /// Fuses stages into islands: stages joined by pipes (not through a port) run in one actor, a batch going from one
+    /// to the next by a method call and a queue instead of a message, a credit and a thread hop (Akka.Streams' fusing).
+    /// Ports stay actors or threads of their own. A stage that throws is restarted alone (a fresh instance; the batch
+    /// it held counted as <c>fault</c> drops), as an unfused one is by its supervisor. An island runs on one thread at a
+    /// time, so stages that could run in parallel on two cores no longer do. <b>Default:</b> false.
+    /// </summary>
+    public bool FuseStages { get; init; }
 }

@@ -28,8 +28,26 @@ internal sealed class PipelineSupervisor : UntypedActor
         // What a pipe into each node sends to: its actor, or, for a port with a thread of its own, a PortRef
         // whose tell puts the message straight into the thread's inbox (no actor hop on the data path).
         var targets = new Dictionary<string, IActorRef>(StringComparer.Ordinal);
+        var islands = _nodes.Count > 0 && _nodes[0].Settings.FuseStages ? Islands() : [];
+        foreach (var island in islands)
+        {
+            // One actor for the island's stages, named after its first one.
+            var child = Context.ActorOf(Props.Create(() => new StageActor(island)), ActorName(island[0].Name));
+            _children[island[0].Name] = child;
+            foreach (var stage in island)
+            {
+                stage.Self = child;
+                targets[stage.Name] = child;
+            }
+        }
+
         foreach (var node in _nodes)
         {
+            if (targets.ContainsKey(node.Name))
+            {
+                continue; // in an island
+            }
+
             if (node is PortNode { SyncThread: { } thread })
             {
                 var portRef = new PortRef(thread, Self.Path / ActorName(node.Name), ((ActorCell)Context).SystemImpl.Provider);
@@ -58,8 +76,11 @@ internal sealed class PipelineSupervisor : UntypedActor
                 if (gate.Edge >= 0 && !gate.ToDrop)
                 {
                     var target = targets[gate.TargetName];
+                    var downstream = FindNode(gate.TargetName);
                     gate.Target = target;
-                    FindNode(gate.TargetName).SetUpstream(gate.Edge, node.Self);
+                    // Both ends in one island: the pipe is a queue inside the actor, its credits go back directly.
+                    gate.Local = node is StageNode && downstream is StageNode stage && ReferenceEquals(node.Self, target) ? stage : null;
+                    downstream.SetUpstream(gate.Edge, node.Self, gate.Local is null ? null : gate);
                 }
             }
         }
@@ -114,6 +135,125 @@ internal sealed class PipelineSupervisor : UntypedActor
                 Unhandled(message);
                 break;
         }
+    }
+
+    /// <summary>
+    /// The stages to fuse, island by island: stages joined by pipes (not through a port) are one island, in
+    /// topological order (upstream first; a cycle's stages in definition order). Stages alone stay unfused.
+    /// </summary>
+    private List<StageNode[]> Islands()
+    {
+        var stages = new List<StageNode>();
+        foreach (var node in _nodes)
+        {
+            if (node is StageNode stage)
+            {
+                stages.Add(stage);
+            }
+        }
+
+        // Union-find over stage-to-stage pipes.
+        var parent = new int[stages.Count];
+        for (var i = 0; i < parent.Length; i++)
+        {
+            parent[i] = i;
+        }
+
+        for (var i = 0; i < stages.Count; i++)
+        {
+            foreach (var gate in stages[i].Outputs)
+            {
+                var j = gate.Edge >= 0 && !gate.ToDrop ? stages.FindIndex(s => s.Name == gate.TargetName) : -1;
+                if (j >= 0)
+                {
+                    parent[Root(parent, i)] = Root(parent, j);
+                }
+            }
+        }
+
+        var islands = new List<StageNode[]>();
+        for (var i = 0; i < stages.Count; i++)
+        {
+            if (Root(parent, i) != i)
+            {
+                continue;
+            }
+
+            var members = new List<StageNode>();
+            for (var k = 0; k < stages.Count; k++)
+            {
+                if (Root(parent, k) == i)
+                {
+                    members.Add(stages[k]);
+                }
+            }
+
+            if (members.Count > 1)
+            {
+                islands.Add(TopologicalOrder(members));
+            }
+        }
+
+        return islands;
+
+        static int Root(int[] parent, int i)
+        {
+            while (parent[i] != i)
+            {
+                i = parent[i] = parent[parent[i]];
+            }
+
+            return i;
+        }
+    }
+
+    /// <summary>Kahn's order over the pipes inside <paramref name="members"/>; what a cycle leaves follows in definition order.</summary>
+    private static StageNode[] TopologicalOrder(List<StageNode> members)
+    {
+        var incoming = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var member in members)
+        {
+            incoming[member.Name] = 0;
+        }
+
+        foreach (var member in members)
+        {
+            foreach (var gate in member.Outputs)
+            {
+                if (gate.Edge >= 0 && !gate.ToDrop && incoming.TryGetValue(gate.TargetName, out var n))
+                {
+                    incoming[gate.TargetName] = n + 1;
+                }
+            }
+        }
+
+        var order = new List<StageNode>(members.Count);
+        var ready = new Queue<StageNode>(members.FindAll(m => incoming[m.Name] == 0));
+        while (ready.TryDequeue(out var next))
+        {
+            order.Add(next);
+            foreach (var gate in next.Outputs)
+            {
+                if (gate.Edge >= 0 && !gate.ToDrop && incoming.TryGetValue(gate.TargetName, out var n) && n > 0)
+                {
+                    incoming[gate.TargetName] = n - 1;
+                    if (n == 1)
+                    {
+                        ready.Enqueue(members.Find(m => m.Name == gate.TargetName)!);
+                    }
+                }
+            }
+        }
+
+        foreach (var member in members)
+        {
+            if (!order.Contains(member))
+            {
+                order.Add(member);
+            }
+        }
+
+        return [.. order];
     }
 
     private NodeState FindNode(string name)

@@ -55,10 +55,12 @@ public sealed class SteadyStateAllocationTests : IDisposable
 
     // 256: the bench's pipeline-3. 32: small batches, where one object per batch and pipe (24 bytes or more,
     // over 4 pipes) would cost 3 B/packet, so the bound catches any allocation per batch, not only per packet.
+    // And fused (PipelineRuntimeOptions.FuseStages): the three stages in one actor, batches handed on by queue.
     [Theory]
-    [InlineData(256)]
-    [InlineData(32)]
-    public async Task A_pipeline_of_three_stages_allocates_under_one_byte_per_packet_in_steady_state(int batchSize)
+    [InlineData(256, false)]
+    [InlineData(32, false)]
+    [InlineData(32, true)]
+    public async Task A_pipeline_of_three_stages_allocates_under_one_byte_per_packet_in_steady_state(int batchSize, bool fused)
     {
         var definition = PipelineLoader.Parse(
             $$"""
@@ -76,7 +78,7 @@ public sealed class SteadyStateAllocationTests : IDisposable
             """,
             "steady-state.yaml",
             BuiltInStages.CreateRegistry());
-        var runtime = PipelineRuntime.Start(_system, definition, new PipelineRuntimeOptions { Domain = _domain });
+        var runtime = PipelineRuntime.Start(_system, definition, new PipelineRuntimeOptions { Domain = _domain, FuseStages = fused });
         var options = new RegisterOptions
         {
             Offsets = new OffsetOptions { MaxOffset = (ulong)_domain.DefaultArena.BufferSize, InitialOffset = Headroom },

@@ -174,7 +174,8 @@ public class PipeBenchmarks
 
     private void Open(OffsetOptions? offsets)
     {
-        _nm = new NetmapDomain();
+        // Like the C model, which keeps no time: RX syncs leave Ring.Timestamp alone (netmap's no_timestamp knob).
+        _nm = new NetmapDomain { NoTimestamp = true };
         var options = new RegisterOptions { TxSlots = SlotsPerRing, RxSlots = SlotsPerRing, Offsets = offsets };
         _master = _nm.Open("netmap:pipe{0", options);
         _slave = _nm.Open("netmap:pipe}0", options);

@@ -97,6 +97,12 @@ public sealed class PipePair
     {
         for (var k = 0; k < from.TxRingArray.Length; k++)
         {
+            // The syncs index both rings of a pair with the same unchecked index.
+            if (from.TxRingArray[k].NumSlots != to.RxRingArray[k].NumSlots)
+            {
+                throw new InvalidOperationException($"pipe {from.Name}: TX ring {k} has {from.TxRingArray[k].NumSlots} slots, its peer {to.RxRingArray[k].NumSlots}");
+            }
+
             from.TxRingArray[k].Peer = to.RxRingArray[k];
             to.RxRingArray[k].Peer = from.TxRingArray[k];
         }

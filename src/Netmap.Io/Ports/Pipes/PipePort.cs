@@ -60,32 +60,37 @@ public sealed class PipePort : Port
     protected internal override void TxSync(Ring ring)
     {
         var peer = ring.Peer!;
-        var tx = ring.Slots;
-        var rx = peer.Slots;
         var k = ring.HwCur;
         var head = ring.RHead;
         var lastComplete = uint.MaxValue;
         // Read once: the slot writes below would otherwise make the JIT reload them per packet.
-        var bufSize = (uint)ring.BufferSize;
+        var bufSize = (ulong)ring.BufferSize;
         var mask = ring.OffsetMask;
         var maxOffset = ring.MaxOffset;
         var numSlots = ring.NumSlots;
         while (k != head)
         {
-            ref var ts = ref tx[(int)k];
-            ts.Flags &= ~SlotFlags.BufChanged;
-            var raw = ts.Offset & mask;
-            var offset = (uint)(raw > maxOffset ? maxOffset : raw);
-            var len = ts.Len + offset > bufSize ? (ushort)(bufSize - offset) : ts.Len;
-            rx[(int)k] = new Slot
+            // k and head are below NumSlots (HwCur, and the RHead the prologue validated), the peer has as many slots.
+            // Loaded field by field, as the user just wrote them: an 8-byte load over the 2-byte stores of Len and
+            // Flags still in the store buffer could not be forwarded and would wait for them to reach the cache.
+            ref var ts = ref ring.SlotUnchecked(k);
+            var flags = ts.Flags & ~SlotFlags.BufChanged;
+            ts.Flags = flags;
+            var field = ts.Offset;
+            var raw = field & mask;
+            var offset = raw > maxOffset ? maxOffset : raw;
+            var len = (ulong)ts.Len;
+            if (len + offset > bufSize)
             {
-                BufIdx = ts.BufIdx,
-                Len = len,
-                Flags = ts.Flags,
-                Offset = (ts.Offset & ~mask) | offset,
-            };
+                len = (bufSize - offset) & 0xFFFF; // clamped to the buffer
+            }
+
+            ref var rs = ref peer.SlotUnchecked(k);
+            var word = ts.BufIdx | (len << 32) | ((ulong)flags << 48);
+            Slot.Word0(ref rs) = word;
+            Slot.Word1(ref rs) = (field & ~mask) | offset;
             k = k + 1 == numSlots ? 0 : k + 1;
-            if ((ts.Flags & SlotFlags.MoreFrag) == 0)
+            if ((word & Slot.MoreFragBit) == 0)
             {
                 lastComplete = k;
             }
@@ -107,15 +112,22 @@ public sealed class PipePort : Port
     protected internal override void RxSync(Ring ring)
     {
         var peer = ring.Peer!;
-        var rx = ring.Slots;
-        var tx = peer.Slots;
         var head = ring.RHead;
         var released = ring.HwCur != head;
-        for (var k = ring.HwCur; k != head; k = ring.Next(k))
+        var numSlots = ring.NumSlots;
+        for (var k = ring.HwCur; k != head; k = k + 1 == numSlots ? 0 : k + 1)
         {
-            ref var rs = ref rx[(int)k];
-            rs.Flags &= ~SlotFlags.BufChanged;
-            tx[(int)k] = rs;
+            // Through locals: clearing the 2-byte flags in place and then loading the 16-byte slot defeats the CPU's
+            // store-to-load forwarding (a stall of ~15 cycles per slot, a fifth of a pipe loop's time in a profile).
+            // k is below NumSlots, as in TxSync.
+            ref var rs = ref ring.SlotUnchecked(k);
+            var flags = rs.Flags & ~SlotFlags.BufChanged;
+            var word = rs.BufIdx | ((ulong)rs.Len << 32) | ((ulong)flags << 48); // field loads, as in TxSync
+            var field = rs.Offset;
+            rs.Flags = flags;
+            ref var ts = ref peer.SlotUnchecked(k);
+            Slot.Word0(ref ts) = word;
+            Slot.Word1(ref ts) = field;
         }
 
         ring.HwCur = head;
