@@ -132,6 +132,25 @@ public sealed unsafe class BufferArena : IDisposable
         return MemoryMarshal.CreateSpan(ref *(_base + ((nint)index * Stride)), BufferSize);
     }
 
+    /// <summary>
+    /// A hint: starts loading the cache line at byte <paramref name="offset"/> of buffer <paramref name="index"/> into
+    /// this core's caches, so a loop that will read packets a little later does not wait for each one in turn (a
+    /// buffer another core wrote is a cache miss per packet otherwise). Does nothing for an index outside the arena
+    /// or where the CPU has no prefetch instruction the runtime exposes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(uint index, int offset)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported && index < (uint)BufferCount && (uint)offset < (uint)BufferSize)
+        {
+            // SAFETY: inside the region (checked above); a prefetch never faults or changes memory anyway.
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(_base + ((nint)index * Stride) + offset);
+        }
+    }
+
+    /// <summary>Address of buffer 0: the start of the region.</summary>
+    internal byte* BasePointer => _base;
+
     /// <summary>Address of buffer <paramref name="index"/>; the caller checks the index.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal byte* GetPointerUnchecked(uint index) => _base + ((nint)index * Stride);

@@ -227,6 +227,12 @@ public sealed class Ring
     /// <summary>The whole buffer of slot <paramref name="index"/>.</summary>
     public Span<byte> Buffer(uint index) => Arena.GetBuffer(_slots[index].BufIdx);
 
+    /// <summary>
+    /// The slots and buffers of this ring for a per-packet loop, read once (<see cref="RingView"/>): take it after a
+    /// sync, use it until the next one.
+    /// </summary>
+    public RingView View() => new(_slots, Arena);
+
     /// <summary>The packet in slot <paramref name="index"/>: its bytes at the slot's offset, and header push/pop.</summary>
     public PacketView Packet(uint index) => new(this, ref _slots[index]);
 

@@ -74,8 +74,14 @@ public sealed class PipePort : Port
             // Loaded field by field, as the user just wrote them: an 8-byte load over the 2-byte stores of Len and
             // Flags still in the store buffer could not be forwarded and would wait for them to reach the cache.
             ref var ts = ref ring.SlotUnchecked(k);
-            var flags = ts.Flags & ~SlotFlags.BufChanged;
-            ts.Flags = flags;
+            var flags = ts.Flags;
+            if ((flags & SlotFlags.BufChanged) != 0)
+            {
+                // Cleared on the TX slot only when set, as netmap does: no store per packet in the common case.
+                flags &= ~SlotFlags.BufChanged;
+                ts.Flags = flags;
+            }
+
             var field = ts.Offset;
             var raw = field & mask;
             var offset = raw > maxOffset ? maxOffset : raw;
@@ -117,17 +123,22 @@ public sealed class PipePort : Port
         var numSlots = ring.NumSlots;
         for (var k = ring.HwCur; k != head; k = k + 1 == numSlots ? 0 : k + 1)
         {
-            // Through locals: clearing the 2-byte flags in place and then loading the 16-byte slot defeats the CPU's
-            // store-to-load forwarding (a stall of ~15 cycles per slot, a fifth of a pipe loop's time in a profile).
-            // k is below NumSlots, as in TxSync.
+            // netmap's netmap_pipe_rxsync: only a slot whose buffer the reader swapped (NS_BUF_CHANGED) is copied back,
+            // whole, with the flag set for the sender; any other still names the buffer the sender's slot names (TxSync
+            // copied it there), so there is nothing to return. k is below NumSlots, as in TxSync.
             ref var rs = ref ring.SlotUnchecked(k);
-            var flags = rs.Flags & ~SlotFlags.BufChanged;
-            var word = rs.BufIdx | ((ulong)rs.Len << 32) | ((ulong)flags << 48); // field loads, as in TxSync
-            var field = rs.Offset;
-            rs.Flags = flags;
-            ref var ts = ref peer.SlotUnchecked(k);
-            Slot.Word0(ref ts) = word;
-            Slot.Word1(ref ts) = field;
+            var flags = rs.Flags;
+            if ((flags & SlotFlags.BufChanged) != 0)
+            {
+                // Through locals: clearing the 2-byte flags in place and then loading the 16-byte slot defeats the
+                // CPU's store-to-load forwarding (a stall of ~15 cycles per slot).
+                var word = rs.BufIdx | ((ulong)rs.Len << 32) | ((ulong)flags << 48); // field loads, as in TxSync
+                var field = rs.Offset;
+                rs.Flags = flags & ~SlotFlags.BufChanged;
+                ref var ts = ref peer.SlotUnchecked(k);
+                Slot.Word0(ref ts) = word;
+                Slot.Word1(ref ts) = field;
+            }
         }
 
         ring.HwCur = head;

@@ -38,6 +38,9 @@ public sealed class PipeAllocationTests : NetmapTestBase
             for (var i = 0; i < n; i++)
             {
                 var packet = tx.Packet(k);
+                // The slot keeps the offset it was sent with (the reader's pop stays on the reader's side, as in
+                // netmap): start every packet at the headroom again.
+                tx.SetOffset(ref packet.Slot, 64);
                 packet.Slot.Len = 60;
                 BinaryPrimitives.WriteUInt64LittleEndian(packet.Data, (ulong)r);
                 packet.Push(4); // a tag pushed into the headroom

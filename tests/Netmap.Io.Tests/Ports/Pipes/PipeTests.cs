@@ -428,7 +428,37 @@ public sealed class PipeTests : NetmapTestBase
         master.TxSync();
 
         Assert.Equal(spare, tx[slotIndex].BufIdx);
+        Assert.Equal(SlotFlags.BufChanged, tx[slotIndex].Flags & SlotFlags.BufChanged); // the change is reported to the sender
         Assert.Equal(SlotFlags.None, rx[slotIndex].Flags & SlotFlags.BufChanged); // cleared on release
+    }
+
+    [Fact]
+    public void A_released_slot_whose_buffer_the_reader_kept_in_place_is_not_copied_back()
+    {
+        // netmap_pipe_rxsync copies a released slot back to the sender only when the reader swapped its buffer
+        // (NS_BUF_CHANGED): otherwise the sender's slot already names the same buffer, and keeps its own offset
+        // and length; what the reader did to its copy (a header pop) stays on the reader's side.
+        var offsets = new RegisterOptions { Offsets = new OffsetOptions { MaxOffset = 128, InitialOffset = 64 } };
+        using var master = Domain.Open("netmap:pipe{16", offsets);
+        using var slave = Domain.Open("netmap:pipe}16", offsets);
+        var tx = master.TxRing;
+        var slotIndex = tx.Head;
+        var sentBuffer = tx[slotIndex].BufIdx;
+        PacketFill.Send(tx, PacketFill.Pattern(64, 3));
+        master.TxSync();
+        slave.RxSync();
+
+        var rx = slave.RxRing;
+        rx.Packet(rx.Head).Pop(14); // the reader pops the Ethernet header: its offset moves to 78
+        Assert.Equal(78, rx.Packet(rx.Head).Offset);
+        rx.Head = rx.Cur = rx.Next(rx.Head);
+        slave.RxSync();
+        master.TxSync();
+
+        Assert.Equal(sentBuffer, tx[slotIndex].BufIdx);
+        Assert.Equal(64, tx.Packet(slotIndex).Offset);
+        Assert.Equal(SlotFlags.None, tx[slotIndex].Flags & SlotFlags.BufChanged);
+        Assert.Equal(tx.NumSlots - 1, tx.Space); // the slot is free again all the same
     }
 
     [Fact]
