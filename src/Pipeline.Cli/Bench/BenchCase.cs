@@ -7,8 +7,14 @@ namespace Pipeline.Cli.Bench;
 /// <param name="Ports">How a pipeline's ports are driven (always <see cref="BenchPorts.Actor"/> for the other scenarios).</param>
 internal sealed record BenchCase(BenchScenario Scenario, int Size, int Batch, BenchPorts Ports = BenchPorts.Actor)
 {
+    /// <summary>A pipeline's <c>runtime:</c> section (always the default for the other scenarios).</summary>
+    public BenchRuntime Runtime { get; init; } = BenchRuntime.Default;
+
     /// <summary>This case with its pipeline's ports driven as <paramref name="ports"/>; unchanged for the other scenarios.</summary>
     public BenchCase WithPorts(BenchPorts ports) => Scenario.Kind == ScenarioKind.Pipeline ? this with { Ports = ports } : this;
+
+    /// <summary>This case with <paramref name="runtime"/> as its pipeline's <c>runtime:</c> section; unchanged for the other scenarios.</summary>
+    public BenchCase WithRuntime(BenchRuntime runtime) => Scenario.Kind == ScenarioKind.Pipeline ? this with { Runtime = runtime } : this;
 
     /// <summary>The smallest frame: Ethernet, IPv4 and UDP headers.</summary>
     public const int MinSize = FrameTemplate.HeaderLength;

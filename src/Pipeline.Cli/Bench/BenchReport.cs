@@ -9,7 +9,7 @@ namespace Pipeline.Cli.Bench;
 internal static class BenchReport
 {
     /// <summary>The CSV header, in column order.</summary>
-    public const string CsvHeader = "scenario,size,batch,stages,ports,packets,seconds,mpps,gbps,ns_per_packet,alloc_bytes_per_packet,alloc_scope,gc0,gc1,gc2,rounds,status,note";
+    public const string CsvHeader = "scenario,size,batch,stages,ports,fuse,threads,packets,seconds,mpps,gbps,ns_per_packet,alloc_bytes_per_packet,alloc_scope,gc0,gc1,gc2,rounds,status,note";
 
     /// <summary>Writes <paramref name="results"/> to the context's output in <paramref name="format"/>.</summary>
     public static void Write(IReadOnlyList<BenchResult> results, BenchFormat format, CliContext context)
@@ -50,6 +50,7 @@ internal static class BenchReport
         foreach (var r in results)
         {
             text.Append(Invariant($"{r.Case.Scenario.Name},{r.Case.Size},{r.Case.Batch},{r.Case.Scenario.Stages},{r.Case.Ports.Name()},"));
+            text.Append(Invariant($"{(r.Case.Runtime.Fuse ? "true" : "false")},{r.Case.Runtime.Threads},"));
             if (r.Ran)
             {
                 text.Append(Invariant($"{r.Packets},{r.Elapsed.TotalSeconds:F4},{r.Mpps:F4},{r.Gbps:F4},{r.NsPerPacket:F3},{r.AllocatedPerPacket:F4},"));
@@ -81,6 +82,16 @@ internal static class BenchReport
                 json.WriteNumber("batch", r.Case.Batch);
                 json.WriteNumber("stages", r.Case.Scenario.Stages);
                 json.WriteString("ports", r.Case.Ports.Name());
+                json.WriteBoolean("fuse", r.Case.Runtime.Fuse);
+                if (r.Case.Runtime.Threads is { } threads)
+                {
+                    json.WriteNumber("threads", threads);
+                }
+                else
+                {
+                    json.WriteNull("threads");
+                }
+
                 if (r.Ran)
                 {
                     json.WriteString("status", "ok");
@@ -141,11 +152,13 @@ internal static class BenchReport
 
     private static string Note(BenchResult r)
     {
-        var notes = new List<string>(3);
+        var notes = new List<string>(5);
         if (r.Case.Ports != BenchPorts.Actor)
         {
             notes.Add("ports: " + r.Case.Ports.Name());
         }
+
+        notes.AddRange(r.Case.Runtime.Notes());
 
         if (r.ProcessWideAllocations)
         {

@@ -87,7 +87,7 @@ internal static class BenchRunner
     {
         ScenarioKind.Pipe => new PipeLoop(benchCase.Size, benchCase.Batch),
         ScenarioKind.Vale => new ValeLoop(benchCase.Size, benchCase.Batch),
-        ScenarioKind.Pipeline => new PipelineLoop(benchCase.Scenario, benchCase.Size, benchCase.Batch, benchCase.Ports),
+        ScenarioKind.Pipeline => new PipelineLoop(benchCase.Scenario, benchCase.Size, benchCase.Batch, benchCase.Ports, benchCase.Runtime),
         _ => throw new InvalidOperationException($"{benchCase.Scenario.Name} cannot run here"),
     };
 

@@ -25,7 +25,9 @@ namespace Pipeline.Cli.Bench;
 /// </summary>
 /// <remarks>
 /// The generator and the sink cost about what the <c>pipe</c> scenario costs per packet, on their own thread;
-/// on a 2-core machine that thread shares the cores with the actors. Allocations count every thread.
+/// on a 2-core machine that thread shares the cores with the actors. Allocations count every thread. With
+/// <c>--threads N</c> the actors run on N threads of the pipeline's own (<c>runtime: threads</c>) instead of the
+/// .NET thread pool; with <c>--fuse</c> the stages run in one actor (<c>runtime: fuse</c>).
 /// </remarks>
 internal sealed class PipelineLoop : IBenchLoop
 {
@@ -62,7 +64,7 @@ internal sealed class PipelineLoop : IBenchLoop
     private long _received;
     private long _damaged;
 
-    public PipelineLoop(BenchScenario scenario, int size, int batch, BenchPorts ports = BenchPorts.Actor)
+    public PipelineLoop(BenchScenario scenario, int size, int batch, BenchPorts ports = BenchPorts.Actor, BenchRuntime? runtime = null)
     {
         _name = scenario.Name;
         _size = size;
@@ -71,15 +73,15 @@ internal sealed class PipelineLoop : IBenchLoop
             throw new BenchFailedException($"{_name}: {why}");
         }
 
-        Yaml = CreateYaml(scenario, batch, ports);
+        Yaml = CreateYaml(scenario, batch, ports, runtime);
         var definition = PipelineLoader.Parse(Yaml, $"<{_name}>", BuiltInStages.CreateRegistry());
         var memory = definition.Memory;
         _domain = new NetmapDomain(new ArenaOptions { BufferCount = memory.Buffers, BufferSize = memory.BufferSize });
         _system = ActorSystem.Create("bench", Hocon);
-        PipelineRuntime? runtime = null;
+        PipelineRuntime? started = null;
         try
         {
-            runtime = PipelineRuntime.Start(_system, definition, new PipelineRuntimeOptions { Domain = _domain });
+            started = PipelineRuntime.Start(_system, definition, new PipelineRuntimeOptions { Domain = _domain });
             var options = new RegisterOptions
             {
                 TxSlots = SlotsPerRing,
@@ -88,11 +90,11 @@ internal sealed class PipelineLoop : IBenchLoop
             };
             _gen = _domain.Open("netmap:bench{0", options);
             _sink = _domain.Open("netmap:bench}1", options);
-            _runtime = runtime;
+            _runtime = started;
         }
         catch
         {
-            runtime?.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            started?.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
             _system.Terminate().GetAwaiter().GetResult();
             _domain.Dispose();
             throw;
@@ -118,10 +120,11 @@ internal sealed class PipelineLoop : IBenchLoop
     public bool ProcessWide => true;
 
     /// <summary>
-    /// The pipeline file of a scenario: the stage chain between the pipe ports, <c>batch-size</c>, and enough
-    /// buffers for the pipes' rings plus every batch the credit windows let fly.
+    /// The pipeline file of a scenario: the stage chain between the pipe ports, <c>batch-size</c>, enough
+    /// buffers for the pipes' rings plus every batch the credit windows let fly, and the <c>runtime:</c> section
+    /// of <paramref name="runtime"/> (none for the default).
     /// </summary>
-    public static string CreateYaml(BenchScenario scenario, int batch, BenchPorts ports = BenchPorts.Actor)
+    public static string CreateYaml(BenchScenario scenario, int batch, BenchPorts ports = BenchPorts.Actor, BenchRuntime? runtime = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         var types = scenario.StageTypes;
@@ -132,6 +135,7 @@ internal sealed class PipelineLoop : IBenchLoop
         var invariant = CultureInfo.InvariantCulture;
         yaml.Append(invariant, $"name: bench-{scenario.Name}\n");
         yaml.Append(invariant, $"memory: {{ buffers: {buffers}, buffer-size: {BufferSize}, headroom: {Headroom}, batch-size: {batch}, window: {Window} }}\n");
+        yaml.Append((runtime ?? BenchRuntime.Default).Yaml());
         yaml.Append("ports:\n");
         yaml.Append(invariant, $"  gen:  {{ spec: \"netmap:bench}}0\"{ports.Yaml()} }}\n");
         yaml.Append(invariant, $"  sink: {{ spec: \"netmap:bench{{1\"{ports.Yaml()} }}\n");

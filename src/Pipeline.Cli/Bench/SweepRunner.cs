@@ -7,7 +7,8 @@ namespace Pipeline.Cli.Bench;
 /// Runs a scaling sweep and writes it under an output folder: <c>sweep-NAME.csv</c> (every figure),
 /// <c>sweep-NAME.md</c> (a table and how it was made) and <c>sweep-NAME.png</c> (Mpps per series; the size
 /// sweep adds <c>sweep-size-gbps.png</c>). With pipeline ports other than actor-driven, NAME is followed by
-/// the mode (<c>sweep-stages-busy-poll.*</c>).
+/// the mode (<c>sweep-stages-busy-poll.*</c>), and with a <c>runtime:</c> section by its keys
+/// (<c>sweep-stages-fuse-threads1.*</c>).
 /// </summary>
 internal static class SweepRunner
 {
@@ -20,14 +21,27 @@ internal static class SweepRunner
     /// <param name="context">Progress lines go to its output.</param>
     /// <param name="stop">Cancels between points and ends the current one early.</param>
     /// <param name="ports">How the pipeline series' ports are driven.</param>
-    public static IReadOnlyList<string> Run(SweepAxis axis, BenchTiming timing, int rounds, string outDir, string commandLine, CliContext context, CancellationToken stop, BenchPorts ports = BenchPorts.Actor)
+    /// <param name="runtime">The pipeline series' <c>runtime:</c> section; null for none.</param>
+    public static IReadOnlyList<string> Run(
+        SweepAxis axis, BenchTiming timing, int rounds, string outDir, string commandLine, CliContext context, CancellationToken stop,
+        BenchPorts ports = BenchPorts.Actor, BenchRuntime? runtime = null)
     {
-        // Pipelines with other ports are another figure: their files say so (sweep-stages-busy-poll.*).
-        var stem = ports == BenchPorts.Actor ? $"sweep-{axis.Name}" : $"sweep-{axis.Name}-{ports.Name()}";
+        // Pipelines with other ports or another runtime are another figure: their files say so (sweep-stages-busy-poll.*,
+        // sweep-stages-fuse-threads1.*).
+        runtime ??= BenchRuntime.Default;
+        var stem = $"sweep-{axis.Name}";
         if (ports != BenchPorts.Actor)
         {
             var caseFor = axis.CaseFor;
+            stem += "-" + ports.Name();
             axis = axis with { CaseFor = (series, x) => caseFor(series, x).WithPorts(ports), Fixed = $"{axis.Fixed}; pipeline ports: {ports.Name()}" };
+        }
+
+        if (!runtime.IsDefault)
+        {
+            var caseFor = axis.CaseFor;
+            stem += "-" + runtime.FileSuffix();
+            axis = axis with { CaseFor = (series, x) => caseFor(series, x).WithRuntime(runtime), Fixed = $"{axis.Fixed}; pipeline runtime: {string.Join(", ", runtime.Notes())}" };
         }
 
         var cases = new List<BenchCase>();

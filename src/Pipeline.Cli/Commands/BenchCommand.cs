@@ -2,12 +2,13 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using Pipeline.Cli.Bench;
+using Pipeline.Config;
 
 namespace Pipeline.Cli.Commands;
 
 /// <summary>
-/// <c>pipeline bench [SCENARIO...] [--size B,...] [--batch N,...] [--quick] [--rounds N] [--format F]</c>: end-to-end
-/// throughput of named scenarios (Mpps, Gbit/s, ns per packet, allocated bytes per packet, GC collections);
+/// <c>pipeline bench [SCENARIO...] [--size B,...] [--batch N,...] [--quick] [--rounds N] [--format F] [--ports MODE]
+/// [--fuse] [--threads N]</c>: end-to-end throughput of named scenarios (Mpps, Gbit/s, ns per packet, allocated bytes per packet, GC collections);
 /// <c>--sweep batch|stages|size|all --out DIR</c>: scaling sweeps written as CSV, a markdown table and a PNG plot.
 /// </summary>
 /// <remarks>
@@ -70,9 +71,27 @@ internal static class BenchCommand
                 return BenchPorts.Actor;
             },
         };
+        var fuse = new Option<bool>("--fuse")
+        {
+            Description = "Pipeline scenarios: stages joined by pipes run in one actor (runtime: fuse: true). No hop between stages, but they share one thread.",
+        };
+        var threads = new Option<int?>("--threads")
+        {
+            Description = string.Create(
+                CultureInfo.InvariantCulture,
+                $"Pipeline scenarios: the actors run on N threads of the pipeline's own (runtime: threads: N, 1 to {RuntimeDefinition.MaxThreads}). 1 keeps a packet on one core but caps the pipeline at one. Default: Akka's default dispatcher."),
+            HelpName = "N",
+        };
+        threads.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n is < 1 or > RuntimeDefinition.MaxThreads)
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--threads must be from 1 to {RuntimeDefinition.MaxThreads}"));
+            }
+        });
         var command = new Command("bench", "Measures end-to-end throughput: Mpps, Gbit/s, ns and allocated bytes per packet, GC collections.")
         {
-            scenarios, size, batch, duration, warmup, quick, rounds, format, sweep, output, ports,
+            scenarios, size, batch, duration, warmup, quick, rounds, format, sweep, output, ports, fuse, threads,
         };
         command.Validators.Add(result =>
         {
@@ -100,7 +119,8 @@ internal static class BenchCommand
                 parse.GetValue(sweep),
                 parse.GetValue(output) ?? BenchSettings.DefaultOutDir,
                 "pipeline " + string.Join(' ', parse.Tokens.Select(t => t.Value)),
-                parse.GetValue(ports));
+                parse.GetValue(ports),
+                new BenchRuntime(parse.GetValue(fuse), parse.GetValue(threads)));
             using var signal = new Console.StopSignal(cancellation);
             return await ExecuteAsync(settings, context, signal.Token).ConfigureAwait(false);
         });
@@ -150,7 +170,7 @@ internal static class BenchCommand
                 IReadOnlyList<string> files;
                 try
                 {
-                    files = SweepRunner.Run(axis, timing, settings.Rounds, settings.OutDir, settings.CommandLine, context, stop, settings.Ports);
+                    files = SweepRunner.Run(axis, timing, settings.Rounds, settings.OutDir, settings.CommandLine, context, stop, settings.Ports, settings.Runtime);
                 }
                 catch (OperationCanceledException)
                 {

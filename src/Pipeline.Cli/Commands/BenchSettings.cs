@@ -13,6 +13,7 @@ namespace Pipeline.Cli.Commands;
 /// <param name="OutDir">Where sweeps write their files.</param>
 /// <param name="CommandLine">The command as typed, for the sweep pages.</param>
 /// <param name="Ports">How the pipeline scenarios' ports are driven.</param>
+/// <param name="Runtime">The pipeline scenarios' <c>runtime:</c> section (<c>--fuse</c>, <c>--threads</c>); null for none.</param>
 internal sealed record BenchSettings(
     IReadOnlyList<BenchScenario> Scenarios,
     IReadOnlyList<int>? Sizes,
@@ -23,7 +24,8 @@ internal sealed record BenchSettings(
     IReadOnlyList<SweepAxis>? Sweeps = null,
     string OutDir = BenchSettings.DefaultOutDir,
     string CommandLine = "pipeline bench",
-    BenchPorts Ports = BenchPorts.Actor)
+    BenchPorts Ports = BenchPorts.Actor,
+    BenchRuntime? Runtime = null)
 {
     /// <summary>Where sweeps go unless <c>--out</c> says otherwise: the committed results, from the repository root.</summary>
     public const string DefaultOutDir = "bench/results";
@@ -36,7 +38,7 @@ internal sealed record BenchSettings(
         {
             if (scenario.Unavailable is not null)
             {
-                cases.Add(new BenchCase(scenario, (Sizes ?? scenario.DefaultSizes)[0], (Batches ?? [scenario.DefaultBatch])[0]).WithPorts(Ports));
+                cases.Add(Pipelined(new BenchCase(scenario, (Sizes ?? scenario.DefaultSizes)[0], (Batches ?? [scenario.DefaultBatch])[0])));
                 continue; // one line says why
             }
 
@@ -44,11 +46,14 @@ internal sealed record BenchSettings(
             {
                 foreach (var batch in Batches ?? [scenario.DefaultBatch])
                 {
-                    cases.Add(new BenchCase(scenario, size, batch).WithPorts(Ports));
+                    cases.Add(Pipelined(new BenchCase(scenario, size, batch)));
                 }
             }
         }
 
         return cases;
     }
+
+    // A pipeline case with the ports and runtime asked for; the other scenarios as they are.
+    private BenchCase Pipelined(BenchCase benchCase) => benchCase.WithPorts(Ports).WithRuntime(Runtime ?? BenchRuntime.Default);
 }

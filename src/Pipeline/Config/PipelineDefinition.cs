@@ -16,6 +16,9 @@ public sealed record PipelineDefinition
     /// <summary>The memory region and batching.</summary>
     public MemoryDefinition Memory { get; init; } = new();
 
+    /// <summary>How the actors run: stage fusion and a thread pool of the pipeline's own (the <c>runtime:</c> section).</summary>
+    public RuntimeDefinition Runtime { get; init; } = new();
+
     /// <summary>Ports, in file order.</summary>
     public required IReadOnlyList<PortDefinition> Ports { get; init; }
 
@@ -52,6 +55,33 @@ public sealed record MemoryDefinition
 
     /// <summary>Batches in flight per pipe (the credit window). <b>Default:</b> 4.</summary>
     public int Window { get; init; } = 4;
+}
+
+/// <summary>
+/// The <c>runtime:</c> section: how the pipeline's actors run. <c>PipelineRuntimeOptions.FuseStages</c> and
+/// <c>PipelineRuntimeOptions.Threads</c>, when set, win over it.
+/// </summary>
+public sealed record RuntimeDefinition
+{
+    /// <summary>The largest <see cref="Threads"/>.</summary>
+    public const int MaxThreads = 64;
+
+    /// <summary>
+    /// <c>fuse: true</c>: stages joined by pipes (not through a port) run in one actor, a batch going from one to the
+    /// next by a method call instead of a message and a thread hop. That removes the hop between stages, but the
+    /// fused stages run one at a time on one thread, so stages that could have run on two cores no longer do.
+    /// <b>Default:</b> false.
+    /// </summary>
+    public bool Fuse { get; init; }
+
+    /// <summary>
+    /// <c>threads: N</c> (1 to <see cref="MaxThreads"/>): the pipeline's actors (stages, and ports without
+    /// <c>thread: dedicated</c>) run on a pool of N threads of its own, named after the pipeline, instead of Akka's
+    /// default dispatcher (the .NET thread pool). <c>threads: 1</c> keeps a packet on one core from port to port, with
+    /// no hand-off between cores, but caps the pipeline at one core. Ports with <c>thread: dedicated</c> keep their
+    /// own threads. <b>Default:</b> null (Akka's default dispatcher).
+    /// </summary>
+    public int? Threads { get; init; }
 }
 
 /// <summary>A port: a netmap-style name and its place in the file.</summary>

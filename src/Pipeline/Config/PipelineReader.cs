@@ -12,8 +12,9 @@ namespace Pipeline.Config;
 /// </summary>
 internal sealed class PipelineReader
 {
-    private static readonly string[] TopLevelKeys = ["name", "memory", "plugins", "nodes", "ports", "stages", "pipes"];
+    private static readonly string[] TopLevelKeys = ["name", "memory", "runtime", "plugins", "nodes", "ports", "stages", "pipes"];
     private static readonly string[] MemoryKeys = ["buffers", "buffer-size", "headroom", "batch-size", "window"];
+    private static readonly string[] RuntimeKeys = ["fuse", "threads"];
 
     // The keys a port mapping may have: extend here when ports grow options.
     private static readonly string[] PortKeys = ["spec", "overflow", "pace", "loop", "speed", "thread", "sync", NodePlacementReader.NodeKey, PortNamespaceReader.NetnsKey];
@@ -58,6 +59,7 @@ internal sealed class PipelineReader
         var sections = ReadKeys(document, TopLevelKeys);
         var name = ReadName(document, sections);
         var memory = sections.TryGetValue("memory", out var memorySection) ? ReadMemory(memorySection) : new MemoryDefinition();
+        var runtime = sections.TryGetValue("runtime", out var runtimeSection) ? ReadRuntime(runtimeSection) : new RuntimeDefinition();
         if (sections.TryGetValue("plugins", out var pluginsSection))
         {
             ReadPlugins(pluginsSection);
@@ -89,6 +91,7 @@ internal sealed class PipelineReader
         {
             Name = name,
             Memory = memory,
+            Runtime = runtime,
             Ports = ports,
             Stages = stages,
             Edges = pipes.Edges,
@@ -139,6 +142,44 @@ internal sealed class PipelineReader
             BatchSize = ReadInt(keys, "batch-size", 1, 4096, defaults.BatchSize, out _),
             Window = ReadInt(keys, "window", 1, 1024, defaults.Window, out _),
         };
+    }
+
+    private RuntimeDefinition ReadRuntime(Entry section)
+    {
+        var defaults = new RuntimeDefinition();
+        if (ConfigDiagnostics.IsEmpty(section.Value))
+        {
+            return defaults;
+        }
+
+        if (section.Value is not YamlMappingNode mapping)
+        {
+            _diagnostics.Add(section.Value, $"'runtime' must be a mapping like {{ fuse: true, threads: 1 }}, found {ConfigDiagnostics.Describe(section.Value)}");
+            return defaults;
+        }
+
+        var keys = ReadKeys(mapping, RuntimeKeys);
+        return new RuntimeDefinition
+        {
+            Fuse = ReadBool(keys, "fuse", defaults.Fuse),
+            Threads = keys.ContainsKey("threads") ? ReadInt(keys, "threads", 1, RuntimeDefinition.MaxThreads, 1, out _) : defaults.Threads,
+        };
+    }
+
+    private bool ReadBool(Dictionary<string, Entry> keys, string key, bool fallback)
+    {
+        if (!keys.TryGetValue(key, out var entry))
+        {
+            return fallback;
+        }
+
+        if (entry.Value is YamlScalarNode { Value: { } text } && bool.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        _diagnostics.Add(ValueOrKey(entry), $"'{key}' must be true or false, found {ConfigDiagnostics.Describe(entry.Value)}");
+        return fallback;
     }
 
     private int ReadInt(Dictionary<string, Entry> keys, string key, int min, int max, int fallback, out bool ok, string limitNote = "")

@@ -111,8 +111,14 @@ internal sealed record RuntimeSettings(int Window, int BatchSize, int Headroom, 
     /// <summary>The pipeline's port names by index (<see cref="PacketMeta.InputPort"/>).</summary>
     public string[] PortNames { get; init; } = [];
 
-    /// <summary>Stages joined by pipes share one actor (<see cref="PipelineRuntimeOptions.FuseStages"/>).</summary>
+    /// <summary>Stages joined by pipes share one actor (<see cref="PipelineRuntimeOptions.FuseStages"/>, <c>runtime: fuse</c>).</summary>
     public bool FuseStages { get; init; }
+
+    /// <summary>
+    /// The id of the Akka dispatcher the pipeline's actors run on (<see cref="PipelineRuntimeOptions.Threads"/>,
+    /// <c>runtime: threads</c>; see <see cref="PipelineDispatchers"/>), or null for the system's default.
+    /// </summary>
+    public string? Dispatcher { get; init; }
 }
 
 /// <summary>Runtime state of a stage node.</summary>

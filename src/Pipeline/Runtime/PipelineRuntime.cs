@@ -34,14 +34,19 @@ public sealed class PipelineRuntime : IAsyncDisposable
     private readonly PipelineMeter _meter;
     private readonly List<PortNode> _ports;
     private readonly IReadOnlyList<PortSyncThread> _threads;
+    private readonly PipelineDispatchers _dispatchers;
     private readonly Lock _inputLock = new();
     private InputProbe? _probe;
     private bool _inputFinished;
     private int _stopped;
 
-    private PipelineRuntime(PipelineDefinition definition, NetmapDomain domain, bool ownsDomain, BatchPool pool, List<PortHandle> handles, IReadOnlyList<NodeState> nodes, IReadOnlyList<PortSyncThread> threads, IActorRef supervisor)
+    private PipelineRuntime(
+        PipelineDefinition definition, NetmapDomain domain, bool ownsDomain, BatchPool pool, List<PortHandle> handles, IReadOnlyList<NodeState> nodes,
+        IReadOnlyList<PortSyncThread> threads, IActorRef supervisor, (PipelineDispatchers Registry, string? Id) dispatcher)
     {
         _threads = threads;
+        _dispatchers = dispatcher.Registry;
+        DispatcherId = dispatcher.Id;
         Definition = definition;
         Domain = domain;
         _ownsDomain = ownsDomain;
@@ -135,6 +140,12 @@ public sealed class PipelineRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The id of the Akka dispatcher the pipeline's actors run on (<c>runtime: threads</c>), also the prefix of its
+    /// threads' names; null for the actor system's default dispatcher.
+    /// </summary>
+    internal string? DispatcherId { get; }
+
     /// <summary>The threads of the <c>thread: dedicated</c> ports, in port order.</summary>
     internal IReadOnlyList<PortSyncThread> SyncThreads => _threads;
 
@@ -215,14 +226,20 @@ public sealed class PipelineRuntime : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens the ports and starts the actors. Errors opening a port (a <see cref="NetmapException"/>)
-    /// close what was opened and propagate.
+    /// Opens the ports and starts the actors: on the actor system's default dispatcher, or on a pool of threads of
+    /// the pipeline's own (<see cref="PipelineRuntimeOptions.Threads"/>, else <c>runtime: threads</c>), with stages
+    /// fused or not (<see cref="PipelineRuntimeOptions.FuseStages"/>, else <c>runtime: fuse</c>). Errors opening a port
+    /// (a <see cref="NetmapException"/>) close what was opened and propagate.
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="PipelineRuntimeOptions.Threads"/> is below 0 or above <see cref="RuntimeDefinition.MaxThreads"/>.</exception>
     public static PipelineRuntime Start(ActorSystem system, PipelineDefinition definition, PipelineRuntimeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(definition);
         options ??= new PipelineRuntimeOptions();
+        var threads = options.Threads ?? definition.Runtime.Threads ?? 0;
+        ArgumentOutOfRangeException.ThrowIfNegative(threads, nameof(options.Threads));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(threads, RuntimeDefinition.MaxThreads, nameof(options.Threads));
         var memory = definition.Memory;
         var ownsDomain = options.Domain is null;
         var domain = options.Domain ?? DevicePorts.CreateDomain(new ArenaOptions
@@ -232,13 +249,17 @@ public sealed class PipelineRuntime : IAsyncDisposable
             Checked = options.Checked,
         });
         var handles = new List<PortHandle>();
+        var dispatchers = PipelineDispatchers.Get(system);
+        string? dispatcher = null;
         try
         {
             var arena = domain.DefaultArena;
+            dispatcher = threads > 0 ? dispatchers.Rent(definition.Name, threads) : null;
             var settings = new RuntimeSettings(memory.Window, memory.BatchSize, memory.Headroom, options.PollInterval, options.Checked, options.Time)
             {
                 PortNames = [.. definition.Ports.Select(static p => p.Name)],
-                FuseStages = options.FuseStages,
+                FuseStages = options.FuseStages ?? definition.Runtime.Fuse,
+                Dispatcher = dispatcher,
             };
             var pool = new BatchPool(arena, memory.BatchSize, initialBatches: (definition.Edges.Count * memory.Window) + 4, options.Checked);
             var nodes = new List<NodeState>();
@@ -279,7 +300,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
             }
 
             var switchPorts = ValeSwitchPorts(domain);
-            var threads = new List<PortSyncThread>();
+            var syncThreads = new List<PortSyncThread>();
             for (var i = 0; i < definition.Ports.Count; i++)
             {
                 var port = definition.Ports[i];
@@ -291,7 +312,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
                 if (port.Threading == PortThreading.Dedicated)
                 {
                     node.SyncThread = new PortSyncThread(node, Logging.GetLogger(system, $"pipeline {definition.Name}"));
-                    threads.Add(node.SyncThread);
+                    syncThreads.Add(node.SyncThread);
                 }
 
                 nodes.Add(node);
@@ -322,10 +343,15 @@ public sealed class PipelineRuntime : IAsyncDisposable
             }
 
             var supervisor = system.ActorOf(Props.Create(() => new PipelineSupervisor(nodes)), "pipeline-" + Uri.EscapeDataString(definition.Name) + "-" + Guid.NewGuid().ToString("N")[..8]);
-            return new PipelineRuntime(definition, domain, ownsDomain, pool, handles, nodes, threads, supervisor);
+            return new PipelineRuntime(definition, domain, ownsDomain, pool, handles, nodes, syncThreads, supervisor, (dispatchers, dispatcher));
         }
         catch
         {
+            if (dispatcher is not null)
+            {
+                dispatchers.Return(dispatcher); // no actor was created on it
+            }
+
             foreach (var handle in handles)
             {
                 handle.Dispose();
@@ -407,6 +433,13 @@ public sealed class PipelineRuntime : IAsyncDisposable
         }
 
         await _supervisor.GracefulStop(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        if (DispatcherId is not null)
+        {
+            // Every actor on it has stopped: its pool's threads end after the dispatcher's shutdown timeout, unless
+            // another pipeline takes it first. (Had the stop above failed, it stays lent: never shared with live actors.)
+            _dispatchers.Return(DispatcherId);
+        }
+
         foreach (var handle in _handles)
         {
             if (!stuckHandles.Contains(handle))

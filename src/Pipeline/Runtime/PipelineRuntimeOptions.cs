@@ -1,9 +1,13 @@
 using Netmap.Io;
+using Pipeline.Config;
 using Pipeline.Stages;
 
 namespace Pipeline.Runtime;
 
-/// <summary>How a pipeline runs, beyond its definition.</summary>
+/// <summary>
+/// How a pipeline runs, beyond its definition. <see cref="FuseStages"/> and <see cref="Threads"/> override the
+/// definition's <c>runtime:</c> section when set; left null, the file decides.
+/// </summary>
 public sealed record PipelineRuntimeOptions
 {
     /// <summary>
@@ -32,7 +36,19 @@ public sealed record PipelineRuntimeOptions
     /// to the next by a method call and a queue instead of a message, a credit and a thread hop (Akka.Streams' fusing).
     /// Ports stay actors or threads of their own. A stage that throws is restarted alone (a fresh instance; the batch
     /// it held counted as <c>fault</c> drops), as an unfused one is by its supervisor. An island runs on one thread at a
-    /// time, so stages that could run in parallel on two cores no longer do. <b>Default:</b> false.
+    /// time, so stages that could run in parallel on two cores no longer do.
+    /// <b>Default:</b> null: the definition's <c>runtime: fuse</c> (<see cref="RuntimeDefinition.Fuse"/>), false when
+    /// absent. True or false here wins over the file.
     /// </summary>
-    public bool FuseStages { get; init; }
+    public bool? FuseStages { get; init; }
+
+    /// <summary>
+    /// The threads the pipeline's actors run on: 1 to <see cref="RuntimeDefinition.MaxThreads"/> gives the pipeline a
+    /// pool of that many threads of its own (an Akka ForkJoin dispatcher registered for it, its threads named
+    /// <c>pipeline-NAME_1</c>, ...; they end shortly after <see cref="PipelineRuntime.StopAsync"/>); 0 runs them on the
+    /// actor system's default dispatcher. Ports with <c>thread: dedicated</c> keep their own threads.
+    /// <b>Default:</b> null: the definition's <c>runtime: threads</c> (<see cref="RuntimeDefinition.Threads"/>), the
+    /// default dispatcher when absent. A value here wins over the file.
+    /// </summary>
+    public int? Threads { get; init; }
 }

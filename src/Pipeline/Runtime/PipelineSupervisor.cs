@@ -32,7 +32,7 @@ internal sealed class PipelineSupervisor : UntypedActor
         foreach (var island in islands)
         {
             // One actor for the island's stages, named after its first one.
-            var child = Context.ActorOf(Props.Create(() => new StageActor(island)), ActorName(island[0].Name));
+            var child = Context.ActorOf(WithDispatcher(Props.Create(() => new StageActor(island))), ActorName(island[0].Name));
             _children[island[0].Name] = child;
             foreach (var stage in island)
             {
@@ -62,7 +62,7 @@ internal sealed class PipelineSupervisor : UntypedActor
                 PortNode port => Props.Create(() => new PortActor(port)),
                 _ => throw new InvalidOperationException($"unknown node kind {node.GetType().Name}"),
             };
-            var child = Context.ActorOf(props, ActorName(node.Name));
+            var child = Context.ActorOf(WithDispatcher(props), ActorName(node.Name));
             node.Self = child;
             _children[node.Name] = child;
             targets[node.Name] = child;
@@ -255,6 +255,11 @@ internal sealed class PipelineSupervisor : UntypedActor
 
         return [.. order];
     }
+
+    // A node actor's props on the pipeline's own dispatcher (runtime: threads), if it has one. The supervisor itself
+    // stays on the system's: it only starts, wires and stops the nodes.
+    private Props WithDispatcher(Props props) =>
+        _nodes.Count > 0 && _nodes[0].Settings.Dispatcher is { } id ? props.WithDispatcher(id) : props;
 
     private NodeState FindNode(string name)
     {

@@ -86,6 +86,10 @@ internal sealed partial class PortPump
                         MakeHeadroom(ref taken, arena.BufferSize, headroom, arena.GetBuffer(taken.BufIdx));
                     }
 
+                    // The first stage reads the headers next, on this thread or the batch's next one: start
+                    // loading them now, all the batch's lines at once rather than one miss per packet there.
+                    arena.Prefetch(taken.BufIdx, (int)taken.Offset);
+
                     arena.Transfer(taken.BufIdx, portOwner, poolOwner);
                     batch.Add(in taken, in meta);
                     slot.BufIdx = _fresh[used++];

@@ -66,4 +66,28 @@ public sealed class BenchScenarioTests
 
         Assert.All(definition.Ports, p => Assert.Equal((PortThreading.Dedicated, sync), (p.Threading, p.Sync)));
     }
+
+    [Theory]
+    [InlineData("fuse", true, null, "runtime: { fuse: true }")]
+    [InlineData("one thread", false, 1, "runtime: { threads: 1 }")]
+    [InlineData("both", true, 4, "runtime: { fuse: true, threads: 4 }")]
+    public void The_runtime_options_go_into_the_yaml_as_its_runtime_section(string row, bool fuse, int? threads, string line)
+    {
+        _ = row;
+        var yaml = PipelineLoop.CreateYaml(BenchScenario.Pipeline3, 256, BenchPorts.Actor, new BenchRuntime(fuse, threads));
+
+        var definition = PipelineLoader.Parse(yaml, "bench.yaml", BuiltInStages.CreateRegistry());
+
+        Assert.Contains("\n" + line + "\n", yaml, StringComparison.Ordinal);
+        Assert.Equal(new RuntimeDefinition { Fuse = fuse, Threads = threads }, definition.Runtime);
+    }
+
+    [Fact]
+    public void Without_runtime_options_the_yaml_has_no_runtime_section()
+    {
+        var yaml = PipelineLoop.CreateYaml(BenchScenario.Pipeline3, 256, BenchPorts.Actor, BenchRuntime.Default);
+
+        Assert.DoesNotContain("runtime:", yaml, StringComparison.Ordinal);
+        Assert.Equal(new RuntimeDefinition(), PipelineLoader.Parse(yaml, "bench.yaml", BuiltInStages.CreateRegistry()).Runtime);
+    }
 }

@@ -69,6 +69,23 @@ public sealed class SweepRunnerTests : IDisposable
         Assert.Contains("![Mpps versus number of stages](sweep-stages-busy-poll.png)", md, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_sweep_of_fused_pipelines_on_a_thread_of_their_own_is_written_under_its_own_names()
+    {
+        var axis = SweepAxis.Stages with { Values = [2] };
+        var dir = Path.Combine(_cli.Directory, "results");
+
+        var files = SweepRunner.Run(
+            axis, Tiny, rounds: 1, dir, "pipeline bench --sweep stages --fuse --threads 1", _cli.Context(), CancellationToken.None, runtime: new BenchRuntime(Fuse: true, Threads: 1));
+
+        Assert.Equal(["sweep-stages-fuse-threads1.csv", "sweep-stages-fuse-threads1.png", "sweep-stages-fuse-threads1.md"], files.Select(Path.GetFileName));
+        var csv = File.ReadAllLines(Path.Combine(dir, "sweep-stages-fuse-threads1.csv"));
+        Assert.Equal(["stages,pipeline,2,pipeline-2,64,256,2,actor,true,1"], csv[1..].Select(l => string.Join(',', l.Split(',')[..10])));
+        Assert.All(csv[1..], l => Assert.Contains(",ok,", l, StringComparison.Ordinal));
+        var md = File.ReadAllText(Path.Combine(dir, "sweep-stages-fuse-threads1.md"));
+        Assert.Contains("64-byte frames, batch-size 256; pipeline runtime: fuse, threads: 1.", md, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("batch", "batch")]
     [InlineData("STAGES", "stages")]

@@ -37,6 +37,10 @@ public sealed class BenchCommandTests : IDisposable
     [InlineData("pipeline-0", "pipeline-0")]
     [InlineData("pipeline-17", "pipeline-17")]
     [InlineData("scenarios and a sweep", "pipe", "--sweep", "batch")]
+    [InlineData("zero threads", "--threads", "0")]
+    [InlineData("65 threads", "--threads", "65")]
+    [InlineData("threads that are not a number", "--threads", "many")]
+    [InlineData("threads without a value", "pipe", "--threads")]
     public async Task Bad_arguments_are_usage_errors(string why, params string[] args)
     {
         var code = await PipelineCli.InvokeAsync(["bench", .. args], _cli.Context());
@@ -118,6 +122,56 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(256, row.GetProperty("batch").GetInt32());
         Assert.Equal("process", row.GetProperty("allocationScope").GetString());
         Assert.True(row.GetProperty("packets").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Fuse_and_threads_reach_the_pipeline_scenarios_and_the_report()
+    {
+        var code = await PipelineCli.InvokeAsync(["bench", "pipeline-3", "pipe", "--size", "64", "--fuse", "--threads", "1", "--format", "json", .. Tiny], _cli.Context());
+
+        Assert.True(code == ExitCodes.Ok, _cli.Error);
+        using var json = JsonDocument.Parse(_cli.Out);
+        var rows = json.RootElement.EnumerateArray().ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.Equal("pipeline-3", rows[0].GetProperty("scenario").GetString());
+        Assert.Equal("ok", rows[0].GetProperty("status").GetString());
+        Assert.True(rows[0].GetProperty("fuse").GetBoolean());
+        Assert.Equal(1, rows[0].GetProperty("threads").GetInt32());
+        Assert.True(rows[0].GetProperty("packets").GetInt64() > 0);
+        // The one-thread loops have no runtime: the options leave them alone.
+        Assert.Equal("pipe", rows[1].GetProperty("scenario").GetString());
+        Assert.False(rows[1].GetProperty("fuse").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("threads").ValueKind);
+    }
+
+    [Fact]
+    public void The_settings_give_the_runtime_options_to_the_pipeline_cases_only()
+    {
+        var settings = new BenchSettings([BenchScenario.Pipe, BenchScenario.Pipeline3], [64], null, BenchTiming.Quick, Runtime: new BenchRuntime(Fuse: true, Threads: 2));
+
+        var cases = settings.Cases();
+
+        Assert.Equal([BenchRuntime.Default, new BenchRuntime(true, 2)], cases.Select(c => c.Runtime));
+    }
+
+    [Fact]
+    public void The_note_says_when_the_stages_are_fused_or_on_threads_of_their_own()
+    {
+        var ran = new BenchResult(new BenchCase(BenchScenario.Pipeline3, 64, 256) { Runtime = new BenchRuntime(true, 1) })
+        {
+            Packets = 1000, Elapsed = TimeSpan.FromMilliseconds(1), ProcessWideAllocations = true,
+        };
+        var busy = ran with { Case = new BenchCase(BenchScenario.Pipeline3, 64, 256, BenchPorts.BusyPoll) { Runtime = new BenchRuntime(false, 2) } };
+        var plain = ran with { Case = new BenchCase(BenchScenario.Pipeline3, 64, 256) };
+
+        var markdown = BenchReport.Markdown([ran, busy, plain]).Split('\n');
+        var csv = Csv(BenchReport.Csv([ran, busy, plain]));
+
+        Assert.EndsWith("| fuse; threads: 1; alloc: all threads |", markdown[2], StringComparison.Ordinal);
+        Assert.EndsWith("| ports: busy-poll; threads: 2; alloc: all threads |", markdown[3], StringComparison.Ordinal);
+        Assert.EndsWith("| alloc: all threads |", markdown[4], StringComparison.Ordinal);
+        Assert.DoesNotContain("fuse", markdown[4], StringComparison.Ordinal);
+        Assert.Equal([("true", "1"), ("false", "2"), ("false", "")], csv.Select(r => (r["fuse"], r["threads"])));
     }
 
     [Fact]

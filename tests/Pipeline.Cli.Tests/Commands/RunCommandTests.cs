@@ -168,6 +168,36 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_runtime_section_runs_the_file_fused_on_a_thread_of_its_own_with_every_packet_counted()
+    {
+        var input = Path.Combine(_cli.Directory, "in.pcap");
+        var output = Path.Combine(_cli.Directory, "out.pcap");
+        WritePcap(input, count: 50, length: 60);
+        var file = _cli.Write("runtime.yaml", $$"""
+            name: runtime
+            runtime: { fuse: true, threads: 1 }
+            ports:
+              wan: { spec: "pcap:{{input}}" }
+              lan: { spec: "pcap-out:{{output}}" }
+            stages:
+              tag: { type: test-tag, vid: 1 }
+              pass: { type: test-pass }
+            pipes:
+              - wan -> tag -> pass -> lan
+              - tag.untagged -> drop
+            """);
+
+        var code = await RunCommand.ExecuteAsync(new RunSettings(file, Duration: TimeSpan.FromSeconds(30), Quiet: true), _cli.Context(), CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Empty(_cli.Error);
+        Assert.Contains("(end of input)", _cli.Out, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"^wan +port +50 +3000 +0 +0 +0$", RegexOptions.Multiline), _cli.Out);
+        Assert.Matches(new Regex(@"^lan +port +0 +0 +50 +3000 +0$", RegexOptions.Multiline), _cli.Out);
+        Assert.Equal(24 + (50 * (16 + 60)), new FileInfo(output).Length);
+    }
+
+    [Fact]
     public async Task A_damaged_input_file_delivers_what_came_before_then_prints_the_error_and_exits_1()
     {
         var input = Path.Combine(_cli.Directory, "cut.pcap");

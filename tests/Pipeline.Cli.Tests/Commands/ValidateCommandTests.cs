@@ -41,6 +41,30 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_runtime_section_is_checked_with_the_rest_of_the_file()
+    {
+        var ok = _cli.Write("fused.yaml", Pipelines.Small.Replace("name: small\n", "name: small\nruntime: { fuse: true, threads: 1 }\n", StringComparison.Ordinal));
+        var bad = _cli.Write("bad.yaml", Pipelines.Small.Replace("name: small\n", "name: small\nruntime: { fuse: on, threads: 0, pool: 1 }\n", StringComparison.Ordinal));
+
+        Assert.Equal(0, ValidateCommand.Execute(ok, _cli.Context()));
+        Assert.Equal(2, ValidateCommand.Execute(bad, _cli.Context()));
+        Assert.Equal(
+            $"""
+            {ok}: ok (2 ports, 2 stages, 4 pipes)
+
+            """,
+            _cli.Out);
+        Assert.Equal(
+            $"""
+            {bad}:2:18: 'fuse' must be true or false, found 'on'
+            {bad}:2:31: 'threads' must be an integer from 1 to 64, found '0'
+            {bad}:2:34: unknown key 'pool' (expected one of: fuse, threads)
+
+            """,
+            _cli.Error);
+    }
+
+    [Fact]
     public void A_missing_file_is_an_error_at_1_1()
     {
         var file = Path.Combine(_cli.Directory, "absent.yaml");

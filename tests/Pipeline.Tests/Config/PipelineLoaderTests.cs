@@ -152,7 +152,7 @@ public sealed class PipelineLoaderTests
             """;
 
         Assert.Equal(
-            "p.yaml:2:1: unknown key 'colour' (expected one of: name, memory, plugins, nodes, ports, stages, pipes)",
+            "p.yaml:2:1: unknown key 'colour' (expected one of: name, memory, runtime, plugins, nodes, ports, stages, pipes)",
             SingleError(yaml));
     }
 
@@ -172,7 +172,7 @@ public sealed class PipelineLoaderTests
     public void A_file_that_is_not_a_mapping_is_reported_at_its_start()
     {
         Assert.Equal(
-            "p.yaml:1:1: a pipeline file is a mapping with the keys name, memory, plugins, nodes, ports, stages, pipes: found a list",
+            "p.yaml:1:1: a pipeline file is a mapping with the keys name, memory, runtime, plugins, nodes, ports, stages, pipes: found a list",
             SingleError("- a"));
     }
 
