@@ -38,20 +38,61 @@ internal sealed partial class PortPump
             }
 
             var fresh = arena.AllocBatch(portOwner, _fresh.AsSpan(0, available));
+            var freshBuffers = _fresh;
             var used = 0;
             var k = ring.Head;
-            while (used < fresh && k != ring.Tail)
+            var tail = ring.Tail; // read once: the user side of the ring is ours until the next sync
+            var capacity = _node.Pool.Capacity;
+            var mask = ring.OffsetMask;
+            var maxOffset = (ulong)ring.MaxOffset;
+            var checkedArena = arena.Checked;
+            while (used < fresh && k != tail)
             {
+                ref var first = ref ring[k];
+                if ((first.Flags & SlotFlags.MoreFrag) == 0)
+                {
+                    // The common case, a packet in one slot: no chain to measure.
+                    batch ??= RentBatch();
+                    var offset = first.Offset & mask;
+                    var taken = new Slot
+                    {
+                        BufIdx = first.BufIdx,
+                        Len = first.Len,
+                        Flags = KeepFlags(first.Flags),
+                        Offset = offset > maxOffset ? maxOffset : offset,
+                    };
+                    if ((int)taken.Offset < headroom)
+                    {
+                        MakeHeadroom(ref taken, arena.BufferSize, headroom, arena.GetBuffer(taken.BufIdx));
+                    }
+
+                    // The first stage reads the headers next, on this thread or the batch's next one: start
+                    // loading them now, all the batch's lines at once rather than one miss per packet there.
+                    arena.Prefetch(taken.BufIdx, (int)taken.Offset);
+                    if (checkedArena)
+                    {
+                        arena.Transfer(taken.BufIdx, portOwner, poolOwner);
+                    }
+
+                    batch.Add(in taken, in meta);
+                    first.BufIdx = freshBuffers[used++];
+                    first.Len = 0;
+                    first.Flags = SlotFlags.BufChanged;
+                    first.Offset = (first.Offset & ~mask) | ((ulong)headroom & mask);
+                    k = ring.Next(k);
+                    continue;
+                }
+
                 // A multi-slot packet moves whole or not at all.
                 var end = k;
                 var fragments = 1;
-                while ((ring[end].Flags & SlotFlags.MoreFrag) != 0 && ring.Next(end) != ring.Tail)
+                while ((ring[end].Flags & SlotFlags.MoreFrag) != 0 && ring.Next(end) != tail)
                 {
                     end = ring.Next(end);
                     fragments++;
                 }
 
-                if (fragments > _node.Pool.Capacity)
+                if (fragments > capacity)
                 {
                     // More slots than a whole batch holds: it could never move, and would block the ring for
                     // good. Its slots go back to the port with their buffers; it counts as a too-big drop.
@@ -65,12 +106,7 @@ internal sealed partial class PortPump
                     break;
                 }
 
-                if (batch is null)
-                {
-                    batch = _node.Pool.Rent(_node.Self, _node.Name);
-                    _building = batch; // a fault from here on frees it (Abandon)
-                }
-
+                batch ??= RentBatch();
                 for (var f = 0; f < fragments; f++)
                 {
                     ref var slot = ref ring[k];
@@ -86,13 +122,14 @@ internal sealed partial class PortPump
                         MakeHeadroom(ref taken, arena.BufferSize, headroom, arena.GetBuffer(taken.BufIdx));
                     }
 
-                    // The first stage reads the headers next, on this thread or the batch's next one: start
-                    // loading them now, all the batch's lines at once rather than one miss per packet there.
-                    arena.Prefetch(taken.BufIdx, (int)taken.Offset);
+                    if (f == 0)
+                    {
+                        arena.Prefetch(taken.BufIdx, (int)taken.Offset);
+                    }
 
                     arena.Transfer(taken.BufIdx, portOwner, poolOwner);
                     batch.Add(in taken, in meta);
-                    slot.BufIdx = _fresh[used++];
+                    slot.BufIdx = freshBuffers[used++];
                     slot.Len = 0;
                     slot.Flags = SlotFlags.BufChanged;
                     ring.SetOffset(ref slot, (ulong)headroom);
@@ -143,6 +180,13 @@ internal sealed partial class PortPump
         }
 
         return full;
+    }
+
+    private PacketBatch RentBatch()
+    {
+        var batch = _node.Pool.Rent(_node.Self, _node.Name);
+        _building = batch; // a fault from here on frees it (Abandon)
+        return batch;
     }
 
     /// <summary>After a fault in <see cref="ReadRx"/>: frees the batch it was filling, its packets counted as fault drops.</summary>

@@ -24,8 +24,37 @@ internal sealed partial class PortPump
             var head = ring.Head;
             var space = (int)ring.Space;
             var old = 0;
+            var oldBuffers = _old;
+            var mask = ring.OffsetMask;
+            var checkedArena = arena.Checked;
             while (position < slots.Length)
             {
+                ref readonly var packet = ref slots[position];
+                if ((packet.Flags & SlotFlags.MoreFrag) == 0)
+                {
+                    // The common case, a packet in one slot.
+                    if (space == 0)
+                    {
+                        break;
+                    }
+
+                    ref var slot = ref ring[head];
+                    oldBuffers[old++] = slot.BufIdx;
+                    if (checkedArena)
+                    {
+                        arena.Transfer(packet.BufIdx, poolOwner, portOwner);
+                    }
+
+                    slot.BufIdx = packet.BufIdx;
+                    slot.Len = packet.Len;
+                    slot.Flags = SlotFlags.BufChanged;
+                    slot.Offset = (slot.Offset & ~mask) | (packet.Offset & mask);
+                    head = ring.Next(head);
+                    space--;
+                    position++;
+                    continue;
+                }
+
                 var end = BatchStats.PacketEnd(slots, position);
                 if (end - position > space)
                 {
@@ -35,13 +64,13 @@ internal sealed partial class PortPump
                 for (var i = position; i < end; i++)
                 {
                     ref var slot = ref ring[head];
-                    _old[old++] = slot.BufIdx;
-                    ref readonly var packet = ref slots[i];
-                    arena.Transfer(packet.BufIdx, poolOwner, portOwner);
-                    slot.BufIdx = packet.BufIdx;
-                    slot.Len = packet.Len;
-                    slot.Flags = (packet.Flags & SlotFlags.MoreFrag) | SlotFlags.BufChanged;
-                    ring.SetOffset(ref slot, packet.Offset);
+                    oldBuffers[old++] = slot.BufIdx;
+                    ref readonly var fragment = ref slots[i];
+                    arena.Transfer(fragment.BufIdx, poolOwner, portOwner);
+                    slot.BufIdx = fragment.BufIdx;
+                    slot.Len = fragment.Len;
+                    slot.Flags = (fragment.Flags & SlotFlags.MoreFrag) | SlotFlags.BufChanged;
+                    ring.SetOffset(ref slot, fragment.Offset);
                     head = ring.Next(head);
                 }
 
