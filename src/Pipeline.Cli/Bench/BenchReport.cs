@@ -9,7 +9,7 @@ namespace Pipeline.Cli.Bench;
 internal static class BenchReport
 {
     /// <summary>The CSV header, in column order.</summary>
-    public const string CsvHeader = "scenario,size,batch,stages,ports,fuse,threads,packets,seconds,mpps,gbps,ns_per_packet,alloc_bytes_per_packet,alloc_scope,gc0,gc1,gc2,rounds,status,note";
+    public const string CsvHeader = "scenario,size,batch,stages,ports,fuse,threads,polled,packets,seconds,mpps,gbps,ns_per_packet,alloc_bytes_per_packet,alloc_scope,gc0,gc1,gc2,rounds,status,note";
 
     /// <summary>Writes <paramref name="results"/> to the context's output in <paramref name="format"/>.</summary>
     public static void Write(IReadOnlyList<BenchResult> results, BenchFormat format, CliContext context)
@@ -50,7 +50,7 @@ internal static class BenchReport
         foreach (var r in results)
         {
             text.Append(Invariant($"{r.Case.Scenario.Name},{r.Case.Size},{r.Case.Batch},{r.Case.Scenario.Stages},{r.Case.Ports.Name()},"));
-            text.Append(Invariant($"{(r.Case.Runtime.Fuse ? "true" : "false")},{r.Case.Runtime.Threads},"));
+            text.Append(Invariant($"{(r.Case.Runtime.Fuse ? "true" : "false")},{r.Case.Runtime.Threads},{(r.Case.Runtime.Polled ? "true" : "false")},"));
             if (r.Ran)
             {
                 text.Append(Invariant($"{r.Packets},{r.Elapsed.TotalSeconds:F4},{r.Mpps:F4},{r.Gbps:F4},{r.NsPerPacket:F3},{r.AllocatedPerPacket:F4},"));
@@ -91,6 +91,8 @@ internal static class BenchReport
                 {
                     json.WriteNull("threads");
                 }
+
+                json.WriteBoolean("polled", r.Case.Runtime.Polled);
 
                 if (r.Ran)
                 {

@@ -9,18 +9,23 @@ namespace Pipeline.Cli.Bench;
 /// </summary>
 /// <param name="Fuse"><c>fuse: true</c>: stages joined by pipes run in one actor.</param>
 /// <param name="Threads"><c>threads: N</c>; null for Akka's default dispatcher.</param>
-internal sealed record BenchRuntime(bool Fuse = false, int? Threads = null)
+/// <param name="Polled">
+/// <c>--polled</c>: the actors run on the measuring thread (<see cref="Pipeline.Runtime.PipelineRuntimeOptions.Polled"/>),
+/// which polls the pipeline after each burst: generator, pipeline and sink on one core, as testpmd runs on one lcore.
+/// Not a YAML key: the application that owns the thread chooses it.
+/// </param>
+internal sealed record BenchRuntime(bool Fuse = false, int? Threads = null, bool Polled = false)
 {
     /// <summary>No <c>runtime:</c> section: the runtime's defaults.</summary>
     public static BenchRuntime Default { get; } = new();
 
     /// <summary>True when the YAML has no <c>runtime:</c> section.</summary>
-    public bool IsDefault => !Fuse && Threads is null;
+    public bool IsDefault => !Fuse && Threads is null && !Polled;
 
     /// <summary>The section as one YAML line (with its newline), empty for the default.</summary>
     public string Yaml()
     {
-        if (IsDefault)
+        if (!Fuse && Threads is null)
         {
             return string.Empty;
         }
@@ -50,6 +55,11 @@ internal sealed record BenchRuntime(bool Fuse = false, int? Threads = null)
         if (Threads is { } threads)
         {
             yield return string.Create(CultureInfo.InvariantCulture, $"threads: {threads}");
+        }
+
+        if (Polled)
+        {
+            yield return "polled";
         }
     }
 

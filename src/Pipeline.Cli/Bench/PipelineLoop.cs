@@ -81,7 +81,7 @@ internal sealed class PipelineLoop : IBenchLoop
         PipelineRuntime? started = null;
         try
         {
-            started = PipelineRuntime.Start(_system, definition, new PipelineRuntimeOptions { Domain = _domain });
+            started = PipelineRuntime.Start(_system, definition, new PipelineRuntimeOptions { Domain = _domain, Polled = runtime?.Polled ?? false });
             var options = new RegisterOptions
             {
                 TxSlots = SlotsPerRing,
@@ -171,6 +171,8 @@ internal sealed class PipelineLoop : IBenchLoop
         long damaged = 0;
         var fragmentBytes = 0;
         var spin = default(SpinWait);
+        var runtime = _runtime;
+        var polled = runtime.IsPolled;
         var idleSince = 0L;
         while (received < packets)
         {
@@ -188,6 +190,10 @@ internal sealed class PipelineLoop : IBenchLoop
             }
 
             tx.TxSync(); // hands the burst to the pipeline's port, takes back what it released
+            if (polled)
+            {
+                runtime.Poll(); // --polled: the pipeline's actors run here, now, until nothing is pending
+            }
 
             rx.RxSync();
             var j = rx.Head;

@@ -89,12 +89,21 @@ internal static class BenchCommand
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"--threads must be from 1 to {RuntimeDefinition.MaxThreads}"));
             }
         });
+        var polled = new Option<bool>("--polled")
+        {
+            Description = "Pipeline scenarios: the actors run on the measuring thread, which polls the pipeline after each burst (PipelineRuntimeOptions.Polled): generator, pipeline and sink on one core, as testpmd on one lcore. Not with --threads.",
+        };
         var command = new Command("bench", "Measures end-to-end throughput: Mpps, Gbit/s, ns and allocated bytes per packet, GC collections.")
         {
-            scenarios, size, batch, duration, warmup, quick, rounds, format, sweep, output, ports, fuse, threads,
+            scenarios, size, batch, duration, warmup, quick, rounds, format, sweep, output, ports, fuse, threads, polled,
         };
         command.Validators.Add(result =>
         {
+            if (result.GetValue(polled) && result.GetResult(threads) is { Tokens.Count: > 0 })
+            {
+                result.AddError("--polled runs the pipeline on the measuring thread: it does not go with --threads");
+            }
+
             // Tokens, not values: a value that did not convert has its own error already (and would throw here).
             if (result.GetResult(sweep) is { Tokens.Count: > 0 } && result.GetResult(scenarios) is { Tokens.Count: > 0 })
             {
@@ -120,7 +129,7 @@ internal static class BenchCommand
                 parse.GetValue(output) ?? BenchSettings.DefaultOutDir,
                 "pipeline " + string.Join(' ', parse.Tokens.Select(t => t.Value)),
                 parse.GetValue(ports),
-                new BenchRuntime(parse.GetValue(fuse), parse.GetValue(threads)));
+                new BenchRuntime(parse.GetValue(fuse), parse.GetValue(threads), parse.GetValue(polled)));
             using var signal = new Console.StopSignal(cancellation);
             return await ExecuteAsync(settings, context, signal.Token).ConfigureAwait(false);
         });

@@ -118,6 +118,12 @@ internal sealed record RuntimeSettings(int Window, int BatchSize, int Headroom, 
     /// The id of the Akka dispatcher the pipeline's actors run on (<see cref="PipelineRuntimeOptions.Threads"/>,
     /// <c>runtime: threads</c>; see <see cref="PipelineDispatchers"/>), or null for the system's default.
     /// </summary>
+    /// <summary>
+    /// RX pumps prefetch each packet's first line as they take it: worth it when another core wrote the packet (it
+    /// cuts the first stage's misses), a cost when the same thread did (a polled pipeline fed by its poller).
+    /// </summary>
+    public bool Prefetch { get; init; } = true;
+
     public string? Dispatcher { get; init; }
 }
 

@@ -18,6 +18,8 @@ internal sealed class PipelineDispatchers : IExtension
     /// <summary>How long a pool outlives its last actor (Akka's <c>shutdown-timeout</c>).</summary>
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromMilliseconds(100);
 
+    private const int Throughput = 100;
+
     private static readonly Provider Id = new();
 
     private readonly ActorSystem _system;
@@ -26,6 +28,7 @@ internal sealed class PipelineDispatchers : IExtension
     // Every dispatcher registered so far, by id, with its thread count, and the ones lent to a running pipeline.
     private readonly Dictionary<string, int> _registered = new(StringComparer.Ordinal);
     private readonly HashSet<string> _lent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PolledDispatcherConfigurator> _polled = new(StringComparer.Ordinal);
 
     private PipelineDispatchers(ActorSystem system)
     {
@@ -51,9 +54,14 @@ internal sealed class PipelineDispatchers : IExtension
     /// The id of a dispatcher of <paramref name="threads"/> threads for pipeline <paramref name="pipeline"/>, lent until
     /// <see cref="Return"/>: one no running pipeline uses, registered now if there is none.
     /// </summary>
+    /// <remarks><paramref name="threads"/> <see cref="PolledThreads"/> (-1) lends a polled dispatcher (<see cref="PolledExecutor"/>).</remarks>
     public string Rent(string pipeline, int threads)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        if (threads != PolledThreads)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        }
+
         var stem = "pipeline-" + Sanitize(pipeline);
         lock (_lock)
         {
@@ -72,18 +80,38 @@ internal sealed class PipelineDispatchers : IExtension
                         continue; // the same pipeline run before with another thread count
                     }
                 }
-                else if (_system.Dispatchers.RegisterConfigurator(id, new DispatcherConfigurator(Config(id, threads), _system.Dispatchers.Prerequisites)))
-                {
-                    _registered.Add(id, threads);
-                }
                 else
                 {
-                    continue; // the system's configuration has a dispatcher of that name
+                    var configurator = Configurator(id, threads);
+                    if (!_system.Dispatchers.RegisterConfigurator(id, configurator))
+                    {
+                        continue; // the system's configuration has a dispatcher of that name
+                    }
+
+                    _registered.Add(id, threads);
+                    if (configurator is PolledDispatcherConfigurator polledConfigurator)
+                    {
+                        _polled.Add(id, polledConfigurator);
+                    }
                 }
 
                 _lent.Add(id);
+                if (_polled.TryGetValue(id, out var polled))
+                {
+                    polled.Executor.Reset();
+                }
+
                 return id;
             }
+        }
+    }
+
+    /// <summary>The executor of polled dispatcher <paramref name="id"/>, or null for a dispatcher of threads.</summary>
+    public PolledExecutor? Executor(string id)
+    {
+        lock (_lock)
+        {
+            return _polled.TryGetValue(id, out var polled) ? polled.Executor : null;
         }
     }
 
@@ -96,6 +124,19 @@ internal sealed class PipelineDispatchers : IExtension
         }
     }
 
+    /// <summary>The thread count <see cref="Rent"/> takes for a polled dispatcher.</summary>
+    public const int PolledThreads = -1;
+
+    private MessageDispatcherConfigurator Configurator(string id, int threads)
+    {
+        if (threads != PolledThreads)
+        {
+            return new DispatcherConfigurator(Config(id, threads), _system.Dispatchers.Prerequisites);
+        }
+
+        return new PolledDispatcherConfigurator(Config(id, 1), _system.Dispatchers.Prerequisites, id, Throughput, ShutdownTimeout);
+    }
+
     // A ForkJoin dispatcher (Akka's DedicatedThreadPool: background threads named ID_1 .. ID_N) with the default
     // dispatcher's other settings (mailbox). Throughput 100, not the default 30: an actor handles up to 100 messages
     // before it gives its thread up, as in the pipeline-3 bench that measured one thread ~25% faster on 2 cores.
@@ -103,7 +144,7 @@ internal sealed class PipelineDispatchers : IExtension
         ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $$"""
             id = "{{id}}"
             executor = fork-join-executor
-            throughput = 100
+            throughput = {{Throughput}}
             shutdown-timeout = {{(int)ShutdownTimeout.TotalMilliseconds}}ms
             dedicated-thread-pool {
               thread-count = {{threads}}

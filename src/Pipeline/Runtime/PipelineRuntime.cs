@@ -35,6 +35,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
     private readonly List<PortNode> _ports;
     private readonly IReadOnlyList<PortSyncThread> _threads;
     private readonly PipelineDispatchers _dispatchers;
+    private readonly PolledExecutor? _polled;
     private readonly Lock _inputLock = new();
     private InputProbe? _probe;
     private bool _inputFinished;
@@ -47,6 +48,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
         _threads = threads;
         _dispatchers = dispatcher.Registry;
         DispatcherId = dispatcher.Id;
+        _polled = dispatcher.Id is null ? null : dispatcher.Registry.Executor(dispatcher.Id);
         Definition = definition;
         Domain = domain;
         _ownsDomain = ownsDomain;
@@ -146,6 +148,28 @@ public sealed class PipelineRuntime : IAsyncDisposable
     /// </summary>
     internal string? DispatcherId { get; }
 
+    /// <summary>True for a pipeline started with <see cref="PipelineRuntimeOptions.Polled"/>: its actors run in <see cref="Poll"/>.</summary>
+    public bool IsPolled => _polled is not null;
+
+    /// <summary>
+    /// Runs the polled pipeline's pending work on the calling thread (<see cref="PipelineRuntimeOptions.Polled"/>): every
+    /// actor with messages handles them (up to 100 each per turn), and what that sends on runs too, until nothing is
+    /// pending or <paramref name="maxRuns"/> mailbox turns have run. Returns the number of turns run (0: nothing was
+    /// pending). After <see cref="StopAsync"/> began it runs nothing and returns 0. One thread at a time is the usual
+    /// way; several threads polling at once is safe (each actor still handles one message at a time).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The pipeline was not started with <see cref="PipelineRuntimeOptions.Polled"/>.</exception>
+    public int Poll(int maxRuns = int.MaxValue)
+    {
+        if (_polled is null)
+        {
+            throw new InvalidOperationException($"pipeline '{Definition.Name}' was not started with PipelineRuntimeOptions.Polled: its actors run on their own threads");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(maxRuns);
+        return _polled.RunPending(maxRuns);
+    }
+
     /// <summary>The threads of the <c>thread: dedicated</c> ports, in port order.</summary>
     internal IReadOnlyList<PortSyncThread> SyncThreads => _threads;
 
@@ -240,6 +264,16 @@ public sealed class PipelineRuntime : IAsyncDisposable
         var threads = options.Threads ?? definition.Runtime.Threads ?? 0;
         ArgumentOutOfRangeException.ThrowIfNegative(threads, nameof(options.Threads));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(threads, RuntimeDefinition.MaxThreads, nameof(options.Threads));
+        if (options.Polled)
+        {
+            if (options.Threads > 0)
+            {
+                throw new ArgumentException($"a polled pipeline runs on the thread that polls it: Threads must be 0 or null, not {options.Threads}", nameof(options));
+            }
+
+            threads = PipelineDispatchers.PolledThreads;
+        }
+
         var memory = definition.Memory;
         var ownsDomain = options.Domain is null;
         var domain = options.Domain ?? DevicePorts.CreateDomain(new ArenaOptions
@@ -254,12 +288,13 @@ public sealed class PipelineRuntime : IAsyncDisposable
         try
         {
             var arena = domain.DefaultArena;
-            dispatcher = threads > 0 ? dispatchers.Rent(definition.Name, threads) : null;
+            dispatcher = threads != 0 ? dispatchers.Rent(definition.Name, threads) : null;
             var settings = new RuntimeSettings(memory.Window, memory.BatchSize, memory.Headroom, options.PollInterval, options.Checked, options.Time)
             {
                 PortNames = [.. definition.Ports.Select(static p => p.Name)],
                 FuseStages = options.FuseStages ?? definition.Runtime.Fuse,
                 Dispatcher = dispatcher,
+                Prefetch = !options.Polled,
             };
             var pool = new BatchPool(arena, memory.BatchSize, initialBatches: (definition.Edges.Count * memory.Window) + 4, options.Checked);
             var nodes = new List<NodeState>();
@@ -378,6 +413,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
             return;
         }
 
+        _polled?.Release(); // nobody need poll from here on: the stop's work runs on the thread pool
         _supervisor.Tell(StopSources.Instance);
         var deadline = DateTime.UtcNow + drainTimeout;
         if (_threads.Count > 0)

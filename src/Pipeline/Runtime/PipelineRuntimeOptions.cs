@@ -51,4 +51,15 @@ public sealed record PipelineRuntimeOptions
     /// default dispatcher when absent. A value here wins over the file.
     /// </summary>
     public int? Threads { get; init; }
+
+    /// <summary>
+    /// Runs the pipeline's actors only inside <see cref="PipelineRuntime.Poll"/>, on the thread that calls it: run to
+    /// completion, as a DPDK lcore runs its rx-process-tx loop, or netmap's sync loop on a thread the application owns.
+    /// An application that writes into the pipeline's input port and polls on the same thread keeps every packet on
+    /// one core, with no thread hand-off at all. Work queued while nobody polls waits (the pipeline does nothing on its
+    /// own); <see cref="PipelineRuntime.StopAsync"/> hands it to the thread pool, so a stop needs no poll. Ports with
+    /// <c>thread: dedicated</c> keep their own threads. Not with <see cref="Threads"/> above 0.
+    /// <b>Default:</b> false.
+    /// </summary>
+    public bool Polled { get; init; }
 }

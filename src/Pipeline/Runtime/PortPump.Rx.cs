@@ -46,6 +46,7 @@ internal sealed partial class PortPump
             var mask = ring.OffsetMask;
             var maxOffset = (ulong)ring.MaxOffset;
             var checkedArena = arena.Checked;
+            var prefetch = _node.Settings.Prefetch;
             while (used < fresh && k != tail)
             {
                 ref var first = ref ring[k];
@@ -67,8 +68,12 @@ internal sealed partial class PortPump
                     }
 
                     // The first stage reads the headers next, on this thread or the batch's next one: start
-                    // loading them now, all the batch's lines at once rather than one miss per packet there.
-                    arena.Prefetch(taken.BufIdx, (int)taken.Offset);
+                    // loading them now, all the batch's lines at once rather than one miss per packet there
+                    // (unless this thread wrote them: a polled pipeline fed by its poller).
+                    if (prefetch)
+                    {
+                        arena.Prefetch(taken.BufIdx, (int)taken.Offset);
+                    }
                     if (checkedArena)
                     {
                         arena.Transfer(taken.BufIdx, portOwner, poolOwner);
@@ -122,7 +127,7 @@ internal sealed partial class PortPump
                         MakeHeadroom(ref taken, arena.BufferSize, headroom, arena.GetBuffer(taken.BufIdx));
                     }
 
-                    if (f == 0)
+                    if (f == 0 && prefetch)
                     {
                         arena.Prefetch(taken.BufIdx, (int)taken.Offset);
                     }

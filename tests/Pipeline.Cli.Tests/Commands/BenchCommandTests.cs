@@ -145,6 +145,29 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Polled_runs_the_pipeline_on_the_measuring_thread_and_says_so()
+    {
+        var code = await PipelineCli.InvokeAsync(["bench", "pipeline-3", "--size", "64", "--polled", "--fuse", "--format", "json", .. Tiny], _cli.Context());
+
+        Assert.True(code == ExitCodes.Ok, _cli.Error);
+        using var json = JsonDocument.Parse(_cli.Out);
+        var row = Assert.Single(json.RootElement.EnumerateArray());
+        Assert.Equal("ok", row.GetProperty("status").GetString());
+        Assert.True(row.GetProperty("polled").GetBoolean());
+        Assert.True(row.GetProperty("fuse").GetBoolean());
+        Assert.True(row.GetProperty("packets").GetInt64() > 0);
+    }
+
+    [Fact]
+    public async Task Polled_and_threads_do_not_go_together()
+    {
+        var code = await PipelineCli.InvokeAsync(["bench", "pipeline-3", "--polled", "--threads", "1", .. Tiny], _cli.Context());
+
+        Assert.Equal(ExitCodes.Invalid, code);
+        Assert.Contains("--polled runs the pipeline on the measuring thread: it does not go with --threads", _cli.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_settings_give_the_runtime_options_to_the_pipeline_cases_only()
     {
         var settings = new BenchSettings([BenchScenario.Pipe, BenchScenario.Pipeline3], [64], null, BenchTiming.Quick, Runtime: new BenchRuntime(Fuse: true, Threads: 2));
