@@ -9,6 +9,7 @@ first, and the table shows the medians over the rounds.
   pipe, 64 B, batch 32 and 256     pipebench.c -t 1 -b B -s 2112 (C model, swap)    >= 0.7x the C model
   vale, 60 B, batch 32 and 256     pipebench.c -t 1 -b B -x copy -s 2112            >= 20 Mpps and >= 0.4x
   pipeline-3, 64 B, batch-size 256 dpdk-testpmd io, two net_null ports, burst 32    >= 20 Mpps; parity the aim
+    (two rows: the runtime's defaults, and --polled --fuse: generator, pipeline and sink on one core)
   afpacket                         bench/veth-bench.sh (root): bridge, testpmd af_packet  >= 1.0x testpmd
 
 Usage: bench/compare.py [--rounds N] [--quick] [--only pipe,vale,pipeline] [--ports actor|dedicated|busy-poll]
@@ -166,10 +167,17 @@ def main():
                               0.4, 20.0, None))
         if "pipeline" in only:
             available, why = testpmd_available(options.install_deps)
-            pairs.append((f"pipeline-3 64 B {options.ports}",
-                          Ours(["pipeline-3", "--size", "64", "--batch", "256", "--ports", options.ports], timing),
-                          TestPmd(reference, testpmd_seconds, 32) if available else None,
-                          None, 20.0, why))
+            # Two ways to run the same pipeline: the runtime's defaults (actors on the .NET thread pool, the measuring
+            # thread on the other core), and polled with fused stages (generator, pipeline and sink on the measuring
+            # thread: one core, as testpmd's one forwarding lcore).
+            configs = [(options.ports, ["--ports", options.ports])]
+            if options.ports == "actor":
+                configs.append(("polled+fuse", ["--polled", "--fuse"]))
+            for label, extra in configs:
+                pairs.append((f"pipeline-3 64 B {label}",
+                              Ours(["pipeline-3", "--size", "64", "--batch", "256", *extra], timing),
+                              TestPmd(reference, testpmd_seconds, 32) if available else None,
+                              None, 20.0, why))
 
         results = {}
         for name, ours, ref, _, _, why in pairs:
@@ -191,7 +199,7 @@ def main():
     print()
     print(f"Medians over {options.rounds} round(s), alternating which side runs first"
           + (" (--quick: short runs, not figures to quote)" if options.quick else ""))
-    print(f"{'case':<26} {'ours Mpps':>10} {'ref Mpps':>9} {'ratio':>6}  {'B/packet':>8}  target                     verdict   reference")
+    print(f"{'case':<30} {'ours Mpps':>10} {'ref Mpps':>9} {'ratio':>6}  {'B/packet':>8}  target                     verdict   reference")
     failed = False
     for name, ours, ref, ratio_target, mpps_target, why in pairs:
         mine, theirs, allocs = results[name]
@@ -211,7 +219,7 @@ def main():
         verdict = "meets" if checks and all(checks) else "below"
         failed |= verdict == "below"
         alloc = statistics.median(allocs) if allocs else float("nan")
-        print(f"{name:<26} {m:>10.2f} {t if t is not None else float('nan'):>9.2f} "
+        print(f"{name:<30} {m:>10.2f} {t if t is not None else float('nan'):>9.2f} "
               f"{ratio if ratio is not None else float('nan'):>6.2f}  {alloc:>8.3f}  {', '.join(targets):<26} {verdict:<9} "
               + (ref.describe() if ref is not None else f"none: {why}"))
     print()

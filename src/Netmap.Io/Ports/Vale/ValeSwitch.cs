@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Netmap.Io.Memory;
 using Netmap.Io.Rings;
 
 namespace Netmap.Io.Ports.Vale;
@@ -8,10 +10,11 @@ namespace Netmap.Io.Ports.Vale;
 /// first open of <c>valeB:P</c>, gone (with its learning table) when its last port leaves.
 /// </summary>
 /// <remarks>
-/// Forwarding (§7.3): the source slots [HwCur, Head) are collected into a preallocated batch table (1024
-/// packets + 64 fragments), one lookup per packet, then delivered destination by destination (order of first
-/// appearance, then the ports only broadcasts reach), copying each packet into the destination RX ring's free
-/// slots at each slot's offset. A packet that does not fit is dropped with every later packet for that ring.
+/// Forwarding (§7.3): the source slots [HwCur, Head) are collected into a preallocated batch table (1024 + 64
+/// fragments; flushed, as in netmap, when 1024 fragments are collected at a packet boundary), one lookup per
+/// packet, then delivered destination by destination (order of first appearance, then the ports only broadcasts
+/// reach), copying each packet into the destination RX ring's free slots at each slot's offset. A packet that does
+/// not fit is dropped with every later packet for that ring.
 /// Every packet that goes nowhere is counted with its <see cref="ValeDropReason"/>: on the source port when the
 /// lookup finds no destination (a drop verdict, a runt, unicast to itself or to an empty port index), on the
 /// destination port when it has no room or the ring is not bound.
@@ -47,23 +50,21 @@ public sealed class ValeSwitch
     private ValeLink[] _links = [];
 
     // Batch table (per fragment) and packet table; used only under _lock.
-    private readonly uint[] _fragBuf = new uint[TableSize];
-    private readonly int[] _fragOff = new int[TableSize];
-    private readonly int[] _fragLen = new int[TableSize];
-    private readonly SlotFlags[] _fragFlags = new SlotFlags[TableSize];
-    private readonly int[] _pktFirst = new int[TableSize];
-    private readonly int[] _pktFrags = new int[TableSize];
-    private readonly int[] _pktRing = new int[TableSize];
-    private readonly int[] _pktNext = new int[TableSize];
-    private readonly int[] _listHead = new int[MaxPorts + 1]; // index MaxPorts = broadcast list
+    private readonly Fragment[] _frags = new Fragment[TableSize];
+    private readonly Packet[] _pkts = new Packet[TableSize];
+    private readonly int[] _listHead = new int[MaxPorts + 1]; // index MaxPorts = broadcast list; -1 = empty
     private readonly int[] _listTail = new int[MaxPorts + 1];
-    private readonly byte[] _order = new byte[MaxPorts];
+    private readonly byte[] _order = new byte[MaxPorts];      // the unicast destinations of the last flush
+    private int _norder;
+    private readonly uint[] _ringPos = new uint[MaxRxRings];  // Deliver's per-ring position and free slots
+    private readonly uint[] _ringFree = new uint[MaxRxRings];
 
     internal ValeSwitch(NetmapDomain domain, string name)
     {
         Domain = domain;
         Name = name;
         _lookup = _learning;
+        Array.Fill(_listHead, -1);
     }
 
     /// <summary>The domain the switch lives in.</summary>
@@ -268,36 +269,74 @@ public sealed class ValeSwitch
             return;
         }
 
+        var numSlots = ring.NumSlots;
+        if (k >= numSlots || head >= numSlots)
+        {
+            ThrowOutsideRing(ring, from, to);
+        }
+
         lock (_lock)
         {
+            // Read once: the slot writes below would otherwise make the JIT reload them per slot.
+            var frags = _frags;
+            var pkts = _pkts;
             var arena = ring.Arena;
             var bufSize = ring.BufferSize;
+            var mask = ring.OffsetMask;
+            var maxOffset = ring.MaxOffset;
             var n = 0;
             var npkts = 0;
             var first = 0;
+            long bytes = 0;
             while (k != head)
             {
-                ref var slot = ref ring[k];
-                slot.Flags &= ~SlotFlags.BufChanged;
-                var off = ring.ReadOffset(in slot);
-                var len = slot.Len;
-                var valid = arena.IsValidIndex(slot.BufIdx);
-                _fragBuf[n] = valid ? slot.BufIdx : 0;
-                _fragOff[n] = off;
-                _fragFlags[n] = slot.Flags;
-                _fragLen[n] = !valid ? 0 : off + len > bufSize ? bufSize - off : len;
-                n++;
-                k = ring.Next(k);
-                if ((slot.Flags & SlotFlags.MoreFrag) == 0 || n - first == Ring.MaxFragments)
+                // SAFETY: k < NumSlots, the slot array's length: from is (checked above), and k wraps at NumSlots.
+                ref var slot = ref ring.SlotUnchecked(k);
+                var flags = slot.Flags;
+                if ((flags & SlotFlags.BufChanged) != 0)
                 {
-                    _pktFirst[npkts] = first;
-                    _pktFrags[npkts] = n - first;
+                    // Cleared only when set, as netmap does: no store per packet in the common case.
+                    flags &= ~SlotFlags.BufChanged;
+                    slot.Flags = flags;
+                }
+
+                var raw = slot.Offset & mask;
+                var off = (int)(raw > maxOffset ? maxOffset : raw); // MaxOffset <= BufferSize (validated at bind)
+                var buf = slot.BufIdx;
+                int len = slot.Len;
+                if (!arena.IsValidIndex(buf))
+                {
+                    buf = 0;
+                    len = 0;
+                }
+                else if (off + len > bufSize)
+                {
+                    len = bufSize - off;
+                }
+
+                ref var frag = ref frags[n];
+                frag.Buf = buf;
+                frag.Offset = off;
+                frag.Len = len;
+                frag.Flags = flags;
+                bytes += len;
+                n++;
+                k = k + 1 == numSlots ? 0 : k + 1;
+                if ((flags & SlotFlags.MoreFrag) == 0 || n - first == Ring.MaxFragments)
+                {
+                    ref var pkt = ref pkts[npkts];
+                    pkt.First = first;
+                    pkt.Frags = n - first;
                     npkts++;
                     first = n;
-                    if (npkts == BatchSize)
+
+                    // As netmap: flush when the fragments reach the batch size, at a packet boundary (so the table
+                    // never holds more than BatchSize - 1 + MaxFragments fragments).
+                    if (n >= BatchSize)
                     {
-                        Flush(src, ring, npkts);
+                        Flush(src, ring, npkts, bytes);
                         n = npkts = first = 0;
+                        bytes = 0;
                     }
                 }
             }
@@ -305,14 +344,15 @@ public sealed class ValeSwitch
             // A trailing incomplete chain is truncated: its last collected fragment ends the packet.
             if (n > first)
             {
-                _pktFirst[npkts] = first;
-                _pktFrags[npkts] = n - first;
+                ref var pkt = ref pkts[npkts];
+                pkt.First = first;
+                pkt.Frags = n - first;
                 npkts++;
             }
 
             if (npkts > 0)
             {
-                Flush(src, ring, npkts);
+                Flush(src, ring, npkts, bytes);
             }
         }
 
@@ -324,27 +364,46 @@ public sealed class ValeSwitch
         }
     }
 
-    private void Flush(ValePort src, Ring ring, int npkts)
+    /// <summary>Looks up the <paramref name="npkts"/> packets of the batch table, then delivers them destination by destination.</summary>
+    private unsafe void Flush(ValePort src, Ring ring, int npkts, long bytes)
     {
         var arena = ring.Arena;
         var srcIndex = src.Index;
         const int bcast = MaxPorts;
-        Array.Fill(_listHead, -1);
+        var frags = _frags;
+        var pkts = _pkts;
+        var listHead = _listHead;
+        var listTail = _listTail;
+        var order = _order;
+
+        // Every list head is -1 between flushes but those the last flush used: forget these.
+        for (var i = 0; i < _norder; i++)
+        {
+            listHead[order[i]] = -1;
+        }
+
+        _norder = 0;
+        listHead[bcast] = -1;
+
+        var lookup = _lookup;
+        var learning = lookup as LearningLookup; // the default: called directly, not through the interface
+        var ringId = ring.RingId;
+        var srcBase = arena.BasePointer;
+        var srcStride = (nint)arena.Stride;
         var norder = 0;
-        long bytes = 0;
         long lookupDrops = 0, runts = 0, toSelf = 0, noPort = 0;
         for (var p = 0; p < npkts; p++)
         {
-            var f = _pktFirst[p];
-            for (var i = f; i < f + _pktFrags[p]; i++)
-            {
-                bytes += _fragLen[i];
-            }
+            ref var pkt = ref pkts[p];
+            ref var f0 = ref frags[pkt.First];
 
-            var frame = _fragLen[f] == 0 ? ReadOnlySpan<byte>.Empty : (ReadOnlySpan<byte>)arena.GetBuffer(_fragBuf[f]).Slice(_fragOff[f], _fragLen[f]);
-            var flags = _fragFlags[f];
-            var dstRing = ring.RingId;
-            int dst = _lookup.Lookup(frame, flags, ref dstRing, srcIndex);
+            // SAFETY: a fragment with Len > 0 names a valid buffer of the source arena, and Forward cut
+            // [Offset, Offset + Len) to the buffer (Offset <= MaxOffset <= BufferSize).
+            var frame = f0.Len == 0 ? ReadOnlySpan<byte>.Empty : new ReadOnlySpan<byte>(srcBase + (nint)f0.Buf * srcStride + f0.Offset, f0.Len);
+            var dstRing = ringId;
+            int dst = learning is not null
+                ? learning.Lookup(frame, f0.Flags, ref dstRing, srcIndex)
+                : lookup.Lookup(frame, f0.Flags, ref dstRing, srcIndex);
             if (dst == Broadcast)
             {
                 dst = bcast;
@@ -375,22 +434,23 @@ public sealed class ValeSwitch
                 continue;
             }
 
-            _pktRing[p] = dstRing < 0 ? 0 : dstRing;
-            _pktNext[p] = -1;
-            if (_listHead[dst] < 0)
+            pkt.Ring = dstRing < 0 ? 0 : dstRing;
+            pkt.Next = -1;
+            if (listHead[dst] < 0)
             {
-                _listHead[dst] = p;
+                listHead[dst] = p;
                 if (dst != bcast)
                 {
-                    _order[norder++] = (byte)dst;
+                    order[norder++] = (byte)dst;
+                    _norder = norder; // at once: a lookup that throws must not leave a head set and unlisted
                 }
             }
             else
             {
-                _pktNext[_listTail[dst]] = p;
+                pkts[listTail[dst]].Next = p;
             }
 
-            _listTail[dst] = p;
+            listTail[dst] = p;
         }
 
         src.ForwardedPacketsCount += npkts;
@@ -404,18 +464,19 @@ public sealed class ValeSwitch
             drops[(int)ValeDropReason.NoSuchPort] += noPort;
         }
 
+        var bc = listHead[bcast];
         for (var i = 0; i < norder; i++)
         {
-            Deliver(arena, _ports[_order[i]]!, _listHead[_order[i]], _listHead[bcast]);
+            Deliver(arena, _ports[order[i]]!, listHead[order[i]], bc);
         }
 
-        if (_listHead[bcast] >= 0)
+        if (bc >= 0)
         {
             for (var d = 0; d < MaxPorts; d++)
             {
-                if (d != srcIndex && _ports[d] is { } port && _listHead[d] < 0)
+                if (d != srcIndex && _ports[d] is { } port && listHead[d] < 0)
                 {
-                    Deliver(arena, port, -1, _listHead[bcast]);
+                    Deliver(arena, port, -1, bc);
                 }
             }
         }
@@ -426,29 +487,52 @@ public sealed class ValeSwitch
     /// into its RX rings as their producer (from HwTail), or, for a wrapper, into the wrapped port's TX rings
     /// as their user (from Head), for the link to send on.
     /// </summary>
-    private void Deliver(Memory.BufferArena srcArena, ValePort dst, int uni, int bc)
+    /// <remarks>
+    /// Each ring's state (position, free slots) is read the first time a packet goes to it; the ring being
+    /// written is kept in locals until a packet goes to another. Frames of up to 64 bytes are copied as one
+    /// 64-byte block when both buffers have 64 bytes from the offsets on (netmap's <c>pkt_copy</c> rounds every
+    /// copy up to 64 bytes likewise): the bytes after the frame in the destination buffer are not part of it.
+    /// </remarks>
+    private unsafe void Deliver(BufferArena srcArena, ValePort dst, int uni, int bc)
     {
+        const int block = 64;
         var wrapped = dst.Wrapped;
         var rings = wrapped is null ? dst.RxRingArray : wrapped.TxRingArray;
         var nrings = Math.Min(rings.Length, MaxRxRings);
-        Span<uint> pos = stackalloc uint[MaxRxRings];
-        Span<uint> free = stackalloc uint[MaxRxRings];
-        var seen = 0;   // rings whose pos/free were read
-        var full = 0;   // rings where a packet did not fit
+        var pos = _ringPos;   // per ring, valid once seen (no stackalloc: it would keep the method from tiering up with PGO)
+        var free = _ringFree;
+        var seen = 0;    // rings whose binding (and pos/free, when bound) were read
+        var unbound = 0; // rings no handle bound when first seen
+        var full = 0;    // rings where a packet did not fit
         var touched = 0;
         long delivered = 0, deliveredBytes = 0, noRoom = 0, notBound = 0;
+        var pkts = _pkts;
+        var frags = _frags;
+        var srcBase = srcArena.BasePointer;
+        var srcStride = (nint)srcArena.Stride;
+        var srcTail = srcArena.BufferSize - block; // a source offset up to here has a whole block after it
+
+        // The ring being written (cur) and its fields.
+        var cur = -1;
+        Ring ring = null!;
+        uint k = 0, room = 0, numSlots = 0;
+        byte* dstBase = null;
+        nint dstStride = 0;
+        var dstBufSize = 0;
+        uint dstValid = 0;
+        ulong mask = 0, maxOffset = 0;
         while (uni >= 0 || bc >= 0)
         {
             int p;
             if (bc < 0 || (uni >= 0 && uni < bc))
             {
                 p = uni;
-                uni = _pktNext[uni];
+                uni = pkts[uni].Next;
             }
             else
             {
                 p = bc;
-                bc = _pktNext[bc];
+                bc = pkts[bc].Next;
             }
 
             if (nrings == 0)
@@ -457,10 +541,57 @@ public sealed class ValeSwitch
                 continue;
             }
 
-            var r = _pktRing[p] % nrings;
-            var ring = rings[r];
+            ref var pkt = ref pkts[p];
+            var r = pkt.Ring; // >= 0 (Flush)
+            if ((uint)r >= (uint)nrings)
+            {
+                r %= nrings; // rarely: most lookups keep the source ring index, most ports have as many rings
+            }
+
             var bit = 1 << r;
-            if (!ring.IsBound)
+            if (r != cur)
+            {
+                if (cur >= 0)
+                {
+                    pos[cur] = k;
+                    free[cur] = room;
+                }
+
+                cur = r;
+                ring = rings[r];
+                if ((seen & bit) == 0)
+                {
+                    seen |= bit;
+                    if (!ring.IsBound)
+                    {
+                        unbound |= bit;
+                    }
+                    else if (wrapped is null)
+                    {
+                        pos[r] = ring.HwTail;
+                        var hwcur = Volatile.Read(ref ring.HwCur);
+                        free[r] = (hwcur + ring.NumSlots - 1 - ring.HwTail) % ring.NumSlots;
+                    }
+                    else
+                    {
+                        pos[r] = ring.Head;
+                        free[r] = ring.Space; // acquire read of Tail: the slots the last TxSync freed
+                    }
+                }
+
+                k = pos[r];
+                room = free[r];
+                numSlots = ring.NumSlots;
+                var arena = ring.Arena;
+                dstBase = arena.BasePointer;
+                dstStride = arena.Stride;
+                dstBufSize = arena.BufferSize;
+                dstValid = (uint)(arena.BufferCount - BufferArena.FirstValidIndex);
+                mask = ring.OffsetMask;
+                maxOffset = ring.MaxOffset;
+            }
+
+            if ((unbound & bit) != 0)
             {
                 notBound++;
                 continue;
@@ -472,58 +603,62 @@ public sealed class ValeSwitch
                 continue;
             }
 
-            var n = ring.NumSlots;
-            if ((seen & bit) == 0)
-            {
-                seen |= bit;
-                if (wrapped is null)
-                {
-                    pos[r] = ring.HwTail;
-                    var hwcur = Volatile.Read(ref ring.HwCur);
-                    free[r] = (hwcur + n - 1 - ring.HwTail) % n;
-                }
-                else
-                {
-                    pos[r] = ring.Head;
-                    free[r] = ring.Space; // acquire read of Tail: the slots the last TxSync freed
-                }
-            }
-
-            var frags = _pktFrags[p];
-            if ((uint)frags > free[r])
+            var nf = pkt.Frags;
+            if ((uint)nf > room)
             {
                 full |= bit;
                 noRoom++;
                 continue;
             }
 
-            var f = _pktFirst[p];
-            var arena = ring.Arena;
-            var k = pos[r];
-            for (var i = 0; i < frags; i++)
+            var f = pkt.First;
+            for (var i = 0; i < nf; i++)
             {
-                ref var slot = ref ring[k];
+                ref var frag = ref frags[f + i];
+
+                // SAFETY: k < NumSlots: it starts at HwTail or Head (below NumSlots) and wraps at NumSlots.
+                ref var slot = ref ring.SlotUnchecked(k);
                 var len = 0;
-                if (arena.IsValidIndex(slot.BufIdx))
+                var bi = slot.BufIdx;
+                if (bi - BufferArena.FirstValidIndex < dstValid) // the arena's IsValidIndex
                 {
-                    var off = ring.ReadOffset(in slot);
-                    len = Math.Min(_fragLen[f + i], ring.BufferSize - off);
+                    var raw = slot.Offset & mask;
+                    var off = (int)(raw > maxOffset ? maxOffset : raw); // <= MaxOffset <= BufferSize
+                    len = Math.Min(frag.Len, dstBufSize - off);
                     if (len > 0)
                     {
-                        srcArena.GetBuffer(_fragBuf[f + i]).Slice(_fragOff[f + i], len).CopyTo(arena.GetBuffer(slot.BufIdx)[off..]);
+                        // SAFETY: bi is a valid index of the destination arena and [off, off + len) lies in its buffer
+                        // (len <= BufferSize - off); frag names a valid source buffer (Len > 0) whose [Offset, Offset
+                        // + Len) Forward cut to the buffer. The block copy runs only when both buffers hold 64 bytes
+                        // from the offsets on. Buffers are disjoint (stride >= size), so the copies never overlap.
+                        var s = srcBase + (nint)frag.Buf * srcStride + frag.Offset;
+                        var d = dstBase + (nint)bi * dstStride + off;
+                        if (len <= block && off <= dstBufSize - block && frag.Offset <= srcTail)
+                        {
+                            Unsafe.CopyBlockUnaligned(d, s, block);
+                        }
+                        else
+                        {
+                            Buffer.MemoryCopy(s, d, len, len);
+                        }
                     }
                 }
 
                 slot.Len = (ushort)len;
-                slot.Flags = (SlotFlags)(ushort)((frags << 8) | (i + 1 < frags ? (int)SlotFlags.MoreFrag : 0));
+                slot.Flags = (SlotFlags)(ushort)((nf << 8) | (i + 1 < nf ? (int)SlotFlags.MoreFrag : 0));
                 deliveredBytes += len;
-                k = k + 1 == n ? 0 : k + 1;
+                k = k + 1 == numSlots ? 0 : k + 1;
             }
 
-            pos[r] = k;
-            free[r] -= (uint)frags;
+            room -= (uint)nf;
             touched |= bit;
             delivered++;
+        }
+
+        if (cur >= 0)
+        {
+            pos[cur] = k;
+            free[cur] = room;
         }
 
         for (var r = 0; r < nrings; r++)
@@ -554,6 +689,28 @@ public sealed class ValeSwitch
 
         // Even with nothing delivered (a full ring): the pump also releases what the link has sent on.
         dst.Link?.MarkPending();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowOutsideRing(Ring ring, uint from, uint to) =>
+        throw new ArgumentOutOfRangeException(nameof(from), $"slots [{from}, {to}) are not inside a ring of {ring.NumSlots} slots");
+
+    /// <summary>One fragment of the batch table: where its bytes are in the source arena, and its slot flags.</summary>
+    private struct Fragment
+    {
+        public uint Buf;      // a valid buffer index, or 0 (then Len is 0)
+        public int Offset;    // <= BufferSize
+        public int Len;       // cut to the buffer: Offset + Len <= BufferSize
+        public SlotFlags Flags;
+    }
+
+    /// <summary>One packet of the batch table: its fragments, destination ring and next packet of its destination list.</summary>
+    private struct Packet
+    {
+        public int First;
+        public int Frags;
+        public int Ring;
+        public int Next;
     }
 }
 
