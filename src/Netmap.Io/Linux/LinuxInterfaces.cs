@@ -18,7 +18,7 @@ namespace Netmap.Io.Linux;
 public static class LinuxInterfaces
 {
     /// <summary>The prefix of TAP port names (<c>tap:NAME</c>).</summary>
-    public const string TapPrefix = "tap:";
+    public const string TapPrefix = PortSpecParser.TapPrefix;
 
     /// <summary>Sets <see cref="NetmapDomain.NicBackendFactory"/> to <see cref="Factory"/> and returns the domain.</summary>
     public static NetmapDomain UseLinuxInterfaces(this NetmapDomain domain, AfPacketOptions? afPacket = null)

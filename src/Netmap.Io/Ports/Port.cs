@@ -22,7 +22,7 @@ public abstract class Port
     private Ring[] _rxRings = [];
     private MonitorPort[] _monitors = [];
     private int _bindings;
-    private IPortNotifyListener[] _notifyListeners = [];
+    private NotifySubscription[] _notifyListeners = [];
 
     private protected Port(NetmapDomain domain, string name, BufferArena arena, ushort memId)
     {
@@ -144,8 +144,8 @@ public abstract class Port
 
     /// <summary>
     /// New RX packets or new TX room appeared in this port's rings (netmap's port notification): tells every
-    /// listener (Notification-mode sync loops, <see cref="IPortNotifyListener"/>s). Allocation-free; cheap when
-    /// none listens.
+    /// listener (Notification-mode sync loops, <see cref="IPortNotifyListener"/>s) whose handle is still open.
+    /// Allocation-free; cheap when none listens.
     /// </summary>
     protected internal void Notify()
     {
@@ -153,50 +153,151 @@ public abstract class Port
         var listeners = Volatile.Read(ref _notifyListeners);
         for (var i = 0; i < listeners.Length; i++)
         {
-            listeners[i].OnPortNotify(this);
+            // Skips a listener removed since the read above (its handle may be closing on another thread).
+            listeners[i].Call(this);
         }
     }
 
-    /// <summary>Subscribes a listener to <see cref="Notify"/> (copy on write: Notify never locks). Thread: any.</summary>
-    internal void AddNotifyListener(IPortNotifyListener listener)
+    /// <summary>
+    /// Subscribes a listener of <paramref name="owner"/> to <see cref="Notify"/> (copy on write: Notify never
+    /// locks) until it is removed or the owner closes. Thread: any.
+    /// </summary>
+    internal NotifySubscription AddNotifyListener(PortHandle owner, IPortNotifyListener listener)
     {
+        var subscription = new NotifySubscription(owner, listener);
         while (true)
         {
             var old = Volatile.Read(ref _notifyListeners);
-            var next = new IPortNotifyListener[old.Length + 1];
+            var next = new NotifySubscription[old.Length + 1];
             old.CopyTo(next, 0);
-            next[^1] = listener;
+            next[^1] = subscription;
             if (Interlocked.CompareExchange(ref _notifyListeners, next, old) == old)
             {
                 OnNotifyListenersChanged();
+                return subscription;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Unsubscribes one subscription of <paramref name="listener"/> by <paramref name="owner"/> (no-op when
+    /// there is none). Thread: any, the listener's own call included.
+    /// </summary>
+    /// <remarks>No call starts after it returns; one already under way on another thread may still be finishing.</remarks>
+    internal void RemoveNotifyListener(PortHandle owner, IPortNotifyListener listener)
+    {
+        while (FindNotifyListener(owner, listener) is { } subscription)
+        {
+            if (RemoveNotifyListener(subscription))
+            {
                 return;
             }
         }
     }
 
-    /// <summary>Unsubscribes a listener added by <see cref="AddNotifyListener"/> (no-op when absent). Thread: any.</summary>
-    /// <remarks>A Notify that read the list before the removal may still call the listener once, on its thread.</remarks>
-    internal void RemoveNotifyListener(IPortNotifyListener listener)
+    /// <summary>
+    /// Unsubscribes <paramref name="subscription"/> and closes it; false when it was not subscribed (any more).
+    /// Thread: any. No call starts after it returns; see <see cref="NotifySubscription.WaitForCalls"/> for those under way.
+    /// </summary>
+    internal bool RemoveNotifyListener(NotifySubscription subscription)
     {
         while (true)
         {
             var old = Volatile.Read(ref _notifyListeners);
-            var at = Array.IndexOf(old, listener);
+            var at = Array.IndexOf(old, subscription);
             if (at < 0)
             {
-                return;
+                return false;
             }
 
-            var next = new IPortNotifyListener[old.Length - 1];
+            var next = new NotifySubscription[old.Length - 1];
             Array.Copy(old, 0, next, 0, at);
             Array.Copy(old, at + 1, next, at, old.Length - at - 1);
             if (Interlocked.CompareExchange(ref _notifyListeners, next, old) == old)
             {
+                // After the swap: a Notify still walking the old list skips it from here on.
+                subscription.Close();
                 OnNotifyListenersChanged();
-                return;
+                return true;
             }
         }
     }
+
+    /// <summary>
+    /// Unsubscribes every listener <paramref name="owner"/> subscribed and waits until none of their calls is
+    /// under way: after it returns they are never called again, and the port keeps no reference to them.
+    /// Called when the owner closes; never from a listener's call (it would wait for itself).
+    /// </summary>
+    internal void RemoveNotifyListeners(PortHandle owner)
+    {
+        NotifySubscription[] old;
+        NotifySubscription[] next;
+        while (true)
+        {
+            old = Volatile.Read(ref _notifyListeners);
+            var kept = 0;
+            foreach (var subscription in old)
+            {
+                if (subscription.Owner != owner)
+                {
+                    kept++;
+                }
+            }
+
+            if (kept == old.Length)
+            {
+                return; // none of its own: the common close
+            }
+
+            next = kept == 0 ? [] : new NotifySubscription[kept];
+            var k = 0;
+            foreach (var subscription in old)
+            {
+                if (subscription.Owner != owner)
+                {
+                    next[k++] = subscription;
+                }
+            }
+
+            if (Interlocked.CompareExchange(ref _notifyListeners, next, old) == old)
+            {
+                break;
+            }
+        }
+
+        foreach (var subscription in old)
+        {
+            if (subscription.Owner == owner)
+            {
+                subscription.Close();
+            }
+        }
+
+        OnNotifyListenersChanged();
+        foreach (var subscription in old)
+        {
+            if (subscription.Owner == owner)
+            {
+                subscription.WaitForCalls();
+            }
+        }
+    }
+
+    private NotifySubscription? FindNotifyListener(PortHandle owner, IPortNotifyListener listener)
+    {
+        foreach (var subscription in Volatile.Read(ref _notifyListeners))
+        {
+            if (subscription.Owner == owner && ReferenceEquals(subscription.Listener, listener))
+            {
+                return subscription;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The listeners subscribed now (tests: none may be left once their handles closed).</summary>
+    internal int NotifyListenerCount => Volatile.Read(ref _notifyListeners).Length;
 
     /// <summary>True while a listener (a Notification-mode sync loop, an <see cref="IPortNotifyListener"/>) listens to <see cref="Notify"/>.</summary>
     private protected bool HasNotifyListeners => Volatile.Read(ref _notifyListeners).Length != 0;

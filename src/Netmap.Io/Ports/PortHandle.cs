@@ -176,8 +176,10 @@ public sealed class PortHandle : IDisposable
     /// <summary>
     /// Subscribes <paramref name="listener"/> to the port's notifications (netmap's <c>poll()</c> on the port, as
     /// a callback): it is told each time new RX packets or new TX room may be in the port's rings, whichever ring
-    /// and handle they belong to, until <see cref="RemoveNotifyListener"/>. Look at the rings once after
-    /// subscribing: changes before it are not told. Allocates once here; notifications allocate nothing.
+    /// and handle they belong to, until <see cref="RemoveNotifyListener"/> or until this handle closes, as a
+    /// <c>poll()</c> ends with its file descriptor; a listener of another handle of the port is not affected.
+    /// Look at the rings once after subscribing: changes before it are not told. Allocates once here;
+    /// notifications allocate nothing.
     /// Errors: EOPNOTSUPP when the port cannot notify (<see cref="CanNotify"/>); ENXIO once closed.
     /// </summary>
     /// <remarks>Thread: the listener runs on the notifying thread; see <see cref="IPortNotifyListener"/>.</remarks>
@@ -190,20 +192,33 @@ public sealed class PortHandle : IDisposable
             ThrowHelper.Netmap(NetmapError.EOPNOTSUPP, Spec, "this port raises no notifications; look at its rings on a timer");
         }
 
-        Port.AddNotifyListener(listener);
+        var subscription = Port.AddNotifyListener(this, listener);
+        // After the add (both interlocked): a Dispose that closed the handle before it may have swept the list
+        // before it too, and would leave this one subscribed for good. One that closes later sweeps it.
+        if (IsClosed)
+        {
+            Port.RemoveNotifyListener(subscription);
+            subscription.WaitForCalls();
+            ThrowHelper.Netmap(NetmapError.ENXIO, Spec, "the handle is closed");
+        }
     }
 
     /// <summary>
-    /// Unsubscribes a listener added by <see cref="AddNotifyListener"/>; a no-op when it is not subscribed, and
-    /// allowed after the handle closed. A notification already under way may still reach it once, on its thread.
+    /// Unsubscribes a listener added by <see cref="AddNotifyListener"/> on this handle (once per add); a no-op
+    /// when it is not subscribed, and allowed after the handle closed (which unsubscribed it already). No
+    /// notification starts after it returns; one already under way on another thread may still be finishing.
     /// </summary>
     public void RemoveNotifyListener(IPortNotifyListener listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        Port.RemoveNotifyListener(listener);
+        Port.RemoveNotifyListener(this, listener);
     }
 
-    /// <summary>Releases the rings and the extra buffers (after stopping a running sync loop); the port goes with its last binding.</summary>
+    /// <summary>
+    /// Releases the rings and the extra buffers (after stopping a running sync loop) and unsubscribes this
+    /// handle's notification listeners: once it returns, none of them runs or is called again. The port goes
+    /// with its last binding. Never from one of this handle's listeners (it waits for their calls to end).
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -213,6 +228,8 @@ public sealed class PortHandle : IDisposable
 
         // A running loop sees the close and ends; wait for it before the rings are unbound under it.
         SyncLoop.WaitForExit(this);
+        // Before the unbind: a pipe end outlives this handle while its peer is bound, and keeps notifying.
+        Port.RemoveNotifyListeners(this);
         Port.Domain.Unbind(this);
     }
 

@@ -4,8 +4,8 @@ namespace Netmap.Io.Ports;
 
 /// <summary>
 /// Parses port specs as libnetmap's <c>nmport_parse</c> does (netmap-notes §10): <c>netmap:NAME</c>,
-/// <c>valeB:P</c> and this project's <c>null[:NAME]</c>, then ring mode, flags, memory id and options; and
-/// this project's file ports <c>pcap:PATH</c> and <c>pcap-out:PATH</c>, whose path is the rest of the spec.
+/// <c>valeB:P</c> and this project's <c>null[:NAME]</c> and <c>tap:NAME</c>, then ring mode, flags, memory id and
+/// options; and this project's file ports <c>pcap:PATH</c> and <c>pcap-out:PATH</c>, whose path is the rest of the spec.
 /// </summary>
 public static class PortSpecParser
 {
@@ -17,6 +17,13 @@ public static class PortSpecParser
 
     private const string PcapPrefix = "pcap:";
     private const string PcapOutPrefix = "pcap-out:";
+
+    /// <summary>The prefix of TAP port names (<c>tap:NAME</c>), which the registered name keeps.</summary>
+    internal const string TapPrefix = "tap:";
+
+    // Every prefix, as the unknown-prefix error names it: one entry per PortPrefix (Spelling), so a new kind
+    // of port cannot be left out of the list (one without a spelling fails the parser's first use, in every test).
+    private static readonly string KnownPrefixes = ListPrefixes();
 
     // A null port needs an existing memory region; region 1 is the global one.
 
@@ -168,16 +175,16 @@ public static class PortSpecParser
         {
             return DecodePcapHeader(spec, out header);
         }
-        else if (spec.StartsWith("tap:", StringComparison.Ordinal))
+        else if (spec.StartsWith(TapPrefix, StringComparison.Ordinal))
         {
             // tap:NAME (a Linux TAP as a NIC port): netmap's grammar after the prefix, which the name keeps.
             prefix = PortPrefix.Tap;
             nameStart = 0;
-            portStart = 4;
+            portStart = TapPrefix.Length;
         }
         else
         {
-            return HeaderError(spec, 0, $"unknown prefix (expected 'netmap:', 'vale', 'null', 'pcap:' or 'pcap-out:'): found {At(spec, 0)}");
+            return HeaderError(spec, 0, $"unknown prefix (expected {KnownPrefixes}): found {At(spec, 0)}");
         }
 
         // The port part ends at the first mode separator; it is [A-Za-z0-9_.]+ with at most one pipe
@@ -223,6 +230,25 @@ public static class PortSpecParser
 
         header = new Header(prefix, nameStart, end, brace);
         return null;
+    }
+
+    /// <summary>How a spec of this kind starts (<c>vale</c> and <c>null</c> without the ':': a bridge name or nothing may follow).</summary>
+    private static string Spelling(PortPrefix prefix) => prefix switch
+    {
+        PortPrefix.Netmap => "netmap:",
+        PortPrefix.Vale => "vale",
+        PortPrefix.Null => "null",
+        PortPrefix.Pcap => PcapPrefix,
+        PortPrefix.PcapOut => PcapOutPrefix,
+        PortPrefix.Tap => TapPrefix,
+        _ => throw new ArgumentOutOfRangeException(nameof(prefix), prefix, "a prefix with no spelling"),
+    };
+
+    // 'netmap:', 'vale', ... or 'tap:', in the enum's order.
+    private static string ListPrefixes()
+    {
+        var quoted = Array.ConvertAll(Enum.GetValues<PortPrefix>(), prefix => $"'{Spelling(prefix)}'");
+        return string.Join(", ", quoted[..^1]) + " or " + quoted[^1];
     }
 
     // pcap:PATH and pcap-out:PATH (this project's file ports): the path is the whole rest of the spec, any

@@ -82,6 +82,7 @@ internal sealed class SyncLoop : IPortNotifyListener
         }
 
         SyncLoop? loop = null;
+        NotifySubscription? subscription = null;
         try
         {
             var tx = options.DirectTx ? [] : handle.TxRingArray;
@@ -91,16 +92,20 @@ internal sealed class SyncLoop : IPortNotifyListener
             Volatile.Write(ref handle.RunningSyncLoop, loop);
             if (options.Mode == SyncLoopMode.Notification)
             {
-                handle.Port.AddNotifyListener(loop);
+                subscription = handle.Port.AddNotifyListener(handle, loop);
             }
 
             loop.Loop();
         }
         finally
         {
+            if (subscription is not null)
+            {
+                handle.Port.RemoveNotifyListener(subscription);
+            }
+
             if (loop is not null)
             {
-                handle.Port.RemoveNotifyListener(loop);
                 loop.ReleaseRings();
             }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Netmap.Io.Ports;
 using Netmap.Io.Rings;
 
@@ -6,7 +7,8 @@ namespace Netmap.Io.Tests.Ports;
 /// <summary>
 /// <see cref="PortHandle.AddNotifyListener"/>: a pipe end tells its listeners when its peer publishes packets
 /// (TxSync) or room (RxSync releasing slots), not on its own syncs nor when nothing crossed; a removed listener
-/// hears nothing more; a port that cannot notify refuses a listener; notifying allocates nothing.
+/// hears nothing more, nor does the listener of a closed handle, while another handle's keeps hearing; a port that
+/// cannot notify refuses a listener; notifying allocates nothing.
 /// </summary>
 public sealed class PortNotifyListenerTests : NetmapTestBase
 {
@@ -89,6 +91,140 @@ public sealed class PortNotifyListenerTests : NetmapTestBase
         Assert.Equal(NetmapError.ENXIO, closed.Code);
     }
 
+    [Fact]
+    public void A_listener_added_through_a_handle_is_not_called_after_the_handle_closes()
+    {
+        using var master = Domain.Open("netmap:nd{0");
+        var slave = Domain.Open("netmap:nd}0");
+        var port = slave.Port;
+        var listener = new CountingListener();
+        slave.AddNotifyListener(listener);
+        Assert.True(master.Inject(new byte[60]) > 0);
+        master.TxSync();
+        Assert.Equal(1, listener.Count);
+
+        slave.Dispose(); // the slave's port lives on: the master is still bound
+        Assert.Equal(0, port.NotifyListenerCount);
+        Assert.True(master.Inject(new byte[60]) > 0);
+        master.TxSync(); // crosses to the slave's port, which notifies
+        Assert.Equal(1, listener.Count);
+        slave.RemoveNotifyListener(listener); // already gone with the handle: a no-op
+    }
+
+    [Fact]
+    public void Closing_one_handle_leaves_the_listeners_of_another_handle_of_the_port_working()
+    {
+        var nic = Domain.CreateSoftInterface("nic0", txQueues: 2, rxQueues: 2);
+        using var kept = Domain.Open("netmap:nic0-0");
+        var closed = Domain.Open("netmap:nic0-1");
+        Assert.Same(kept.Port, closed.Port);
+        var onKept = new CountingListener();
+        var onClosed = new CountingListener();
+        kept.AddNotifyListener(onKept);
+        closed.AddNotifyListener(onClosed);
+        Assert.True(nic.InjectFromWire(new byte[60], queue: 0));
+        Assert.Equal((1, 1), (onKept.Count, onClosed.Count)); // a notification tells every handle's listeners
+
+        closed.Dispose();
+        Assert.Equal(1, kept.Port.NotifyListenerCount);
+        Assert.True(nic.InjectFromWire(new byte[60], queue: 0));
+        Assert.Equal((2, 1), (onKept.Count, onClosed.Count));
+    }
+
+    [Fact]
+    public void Many_open_subscribe_close_cycles_leave_the_port_no_listener_and_keep_none_alive()
+    {
+        using var master = Domain.Open("netmap:nm{0");
+        var port = PortOfSlave("netmap:nm}0");
+        var collected = new List<WeakReference>();
+        for (var i = 0; i < 1000; i++)
+        {
+            var weak = SubscribeSendAndClose("netmap:nm}0", master, port);
+            if (i % 100 == 0)
+            {
+                collected.Add(weak);
+            }
+        }
+
+        Assert.Equal(0, port.NotifyListenerCount);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.All(collected, weak => Assert.False(weak.IsAlive, "a closed handle's listener is still reachable"));
+    }
+
+    [Fact]
+    public void A_handle_closing_while_another_thread_notifies_leaves_no_call_after_its_close()
+    {
+        using var master = Domain.Open("netmap:nr{0");
+        var port = PortOfSlave("netmap:nr}0");
+        var stop = 0;
+        var notifications = 0L;
+        var notifier = new Thread(() =>
+        {
+            while (Volatile.Read(ref stop) == 0)
+            {
+                port.Notify(); // as the master's syncs do, from their own thread
+                notifications++;
+            }
+        }) { IsBackground = true, Name = "notifier" };
+        notifier.Start();
+
+        var late = 0;
+        var heard = 0;
+        for (var i = 0; i < 20_000 && heard < 1000; i++) // until enough closes raced a notification
+        {
+            using var slave = Domain.Open("netmap:nr}0");
+            var listener = new ClosingListener();
+            slave.AddNotifyListener(listener);
+            Thread.SpinWait(i % 64 * 10); // close at varied points of the notifier's walk
+            slave.Dispose();
+            listener.HandleClosed = true;
+            Thread.SpinWait(20);
+            late += listener.Late;
+            heard += listener.Count > 0 ? 1 : 0;
+        }
+
+        Volatile.Write(ref stop, 1);
+        Assert.True(notifier.Join(TimeSpan.FromSeconds(30)), "the notifier did not stop");
+        Assert.True(notifications > 0 && heard > 0, "the notifier never reached a listener: the race was not run");
+        Assert.Equal(0, late);
+        Assert.Equal(0, port.NotifyListenerCount);
+    }
+
+    // Opens and closes the slave once, returning its port (which lives while the master is bound).
+    private Port PortOfSlave(string spec)
+    {
+        using var slave = Domain.Open(spec);
+        return slave.Port;
+    }
+
+    // Not inlined: the listener must be unreachable from the caller's frame once this returns.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private WeakReference SubscribeSendAndClose(string spec, PortHandle master, Port port)
+    {
+        var listener = new CountingListener();
+        using (var slave = Domain.Open(spec))
+        {
+            Assert.Same(port, slave.Port);
+            slave.RxSync(); // the packet the last cycle sent after its close
+            var rx = slave.RxRing;
+            rx.Head = rx.Cur = rx.Tail;
+            slave.RxSync(); // room back for the master
+
+            slave.AddNotifyListener(listener);
+            master.TxSync(); // takes the room back
+            Assert.True(master.Inject(new byte[60]) > 0);
+            master.TxSync();
+            Assert.Equal(1, listener.Count);
+        }
+
+        Assert.True(master.Inject(new byte[60]) > 0);
+        master.TxSync(); // crosses to the slave's port with the handle closed
+        Assert.Equal(1, listener.Count);
+        return new WeakReference(listener);
+    }
+
     private static void Cycle(Ring tx, Ring rx, PortHandle master, PortHandle slave, int rounds)
     {
         for (var r = 0; r < rounds; r++)
@@ -114,6 +250,33 @@ public sealed class PortNotifyListenerTests : NetmapTestBase
         {
             Interlocked.Increment(ref _count);
             LastPort = port;
+        }
+    }
+
+    private sealed class ClosingListener : IPortNotifyListener
+    {
+        private int _count;
+        private int _late;
+        private int _handleClosed;
+
+        public int Count => Volatile.Read(ref _count);
+
+        /// <summary>Calls still running once the test saw the handle's Dispose return.</summary>
+        public int Late => Volatile.Read(ref _late);
+
+        public bool HandleClosed
+        {
+            set => Volatile.Write(ref _handleClosed, value ? 1 : 0);
+        }
+
+        public void OnPortNotify(Port port)
+        {
+            Interlocked.Increment(ref _count);
+            Thread.SpinWait(50); // a call that takes a while (still short), to widen the race
+            if (Volatile.Read(ref _handleClosed) != 0)
+            {
+                Interlocked.Increment(ref _late);
+            }
         }
     }
 }

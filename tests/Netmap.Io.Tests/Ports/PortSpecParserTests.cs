@@ -454,7 +454,8 @@ public sealed class PortSpecParserTests
     [InlineData("netmap:eth0-", "netmap:eth0-: EINVAL: expected a ring number, found end of spec at position 12")]
     [InlineData("vale 0:a", "vale 0:a: EINVAL: invalid VALE bridge name: expected [A-Za-z0-9_] or ':', found ' ' at position 4")]
     [InlineData("netmap:eth0@conf:ring=2", "netmap:eth0@conf:ring=2: EINVAL: unknown key 'ring' for option 'conf' at position 17")]
-    [InlineData("eth0", "eth0: EINVAL: unknown prefix (expected 'netmap:', 'vale', 'null', 'pcap:' or 'pcap-out:'): found 'e' at position 0")]
+    [InlineData("eth0", "eth0: EINVAL: unknown prefix (expected 'netmap:', 'vale', 'null', 'pcap:', 'pcap-out:' or 'tap:'): found 'e' at position 0")]
+    [InlineData("foo:bar", "foo:bar: EINVAL: unknown prefix (expected 'netmap:', 'vale', 'null', 'pcap:', 'pcap-out:' or 'tap:'): found 'f' at position 0")]
     public void Error_message_names_the_spec_the_character_and_its_position(string spec, string message)
     {
         var error = Assert.Throws<PortSpecException>(() => PortSpecParser.Parse(spec));
@@ -479,5 +480,22 @@ public sealed class PortSpecParserTests
         Assert.Null(spec);
         Assert.Equal((PortSpecPhase.Header, 0, string.Empty), (error.Phase, error.Position, error.Subject));
         Assert.Equal("EINVAL: empty port spec: found end of spec at position 0", error.Message);
+    }
+
+    [Fact]
+    public void Unknown_prefix_error_names_every_kind_of_port_and_only_prefixes_that_parse()
+    {
+        var error = Assert.Throws<PortSpecException>(() => PortSpecParser.Parse("foo:bar"));
+        var list = error.Message[(error.Message.IndexOf("(expected ", StringComparison.Ordinal) + 10)..error.Message.IndexOf(')', StringComparison.Ordinal)];
+        var named = list.Replace(" or ", ", ", StringComparison.Ordinal).Split(", ").Select(quoted => quoted.Trim('\''));
+
+        // Each named prefix starts a spec of its own kind ('vale' takes a bridge name, 'null' may stand alone).
+        var kinds = named.Select(prefix => PortSpecParser.Parse(prefix switch
+        {
+            "vale" => "vale0:p",
+            "null" => "null",
+            _ => prefix + "x",
+        }).Prefix);
+        Assert.Equal(Enum.GetValues<PortPrefix>(), kinds);
     }
 }

@@ -437,7 +437,7 @@ public sealed class PipelineLoaderTests
             """;
 
         Assert.Equal(
-            "p.yaml:3:15: invalid port spec 'tcp:x': unknown prefix (expected 'netmap:', 'vale', 'null', 'pcap:' or 'pcap-out:'): found 't' at position 0",
+            "p.yaml:3:15: invalid port spec 'tcp:x': unknown prefix (expected 'netmap:', 'vale', 'null', 'pcap:', 'pcap-out:' or 'tap:'): found 't' at position 0",
             SingleError(yaml));
     }
 
