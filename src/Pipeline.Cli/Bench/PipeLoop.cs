@@ -111,9 +111,36 @@ internal sealed class PipeLoop : IBenchLoop
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static uint Produce(Ring tx, BufferArena arena, uint i, uint k, ReadOnlySpan<byte> header, int size, int capacity, byte seq)
     {
+        if (size <= capacity)
+        {
+            return ProduceOneSlot(tx, i, k, (ushort)size, seq);
+        }
+
         for (var n = 0u; n < k; n++)
         {
             i = SlotWriter.Write(tx, arena, i, header, size, capacity, 0, seq++);
+        }
+
+        return i;
+    }
+
+    /// <summary>
+    /// <see cref="Produce"/> for frames that fit a slot, as pipebench's produce: the 14-byte template (a constant
+    /// length, so the copy is two moves, not a call), the varying byte, the length; through a <see cref="RingView"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static uint ProduceOneSlot(Ring tx, uint i, uint k, ushort size, byte seq)
+    {
+        var view = tx.View();
+        for (var n = 0u; n < k; n++)
+        {
+            ref var slot = ref view[i];
+            var buffer = view.Buffer(slot.BufIdx);
+            SlotWriter.EthernetTemplate.CopyTo(buffer);
+            buffer[5] = seq++;
+            slot.Len = size;
+            slot.Flags = SlotFlags.None;
+            i = view.Next(i);
         }
 
         return i;
