@@ -1,6 +1,7 @@
 using Netmap.Io.Ports;
 using Netmap.Io.Ports.Vale;
 using Netmap.Io.Rings;
+using static Netmap.Io.Tests.Ports.Vale.ValeFrames;
 
 namespace Netmap.Io.Tests.Ports.Vale;
 
@@ -10,10 +11,6 @@ namespace Netmap.Io.Tests.Ports.Vale;
 /// </summary>
 public sealed class LearningLookupTests : NetmapTestBase
 {
-    private static readonly byte[] BroadcastMac = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-
-    private static byte[] Mac(int n) => [0x02, 0, 0, 0, (byte)(n >> 8), (byte)n];
-
     private static byte[] Frame(ReadOnlySpan<byte> dmac, ReadOnlySpan<byte> smac, int length = 60)
     {
         var frame = new byte[length];

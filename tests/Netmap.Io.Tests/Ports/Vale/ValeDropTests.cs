@@ -1,14 +1,13 @@
 using Netmap.Io.Ports;
 using Netmap.Io.Ports.Vale;
 using Netmap.Io.Rings;
+using static Netmap.Io.Tests.Ports.Vale.ValeFrames;
 
 namespace Netmap.Io.Tests.Ports.Vale;
 
 /// <summary>Every packet a VALE switch does not deliver is counted, with its reason, on a port (netmap-notes §7.3).</summary>
 public sealed class ValeDropTests : NetmapTestBase
 {
-    private static readonly byte[] BroadcastMac = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-
     private static byte[] Frame(ReadOnlySpan<byte> dmac, ReadOnlySpan<byte> smac, int length)
     {
         var frame = PacketFill.Pattern(length, length);

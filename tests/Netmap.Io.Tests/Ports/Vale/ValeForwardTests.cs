@@ -1,37 +1,13 @@
 using Netmap.Io.Ports;
 using Netmap.Io.Ports.Vale;
 using Netmap.Io.Rings;
+using static Netmap.Io.Tests.Ports.Vale.ValeFrames;
 
 namespace Netmap.Io.Tests.Ports.Vale;
 
 /// <summary>The forwarding loop's edges: batch boundaries, copy sizes near a buffer's end, destination order.</summary>
 public sealed class ValeForwardTests : NetmapTestBase
 {
-    private static readonly byte[] BroadcastMac = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-
-    private static byte[] Mac(int n) => [0x02, 0, 0, 0, (byte)(n >> 8), (byte)n];
-
-    private static byte[] Frame(ReadOnlySpan<byte> dmac, ReadOnlySpan<byte> smac, int length, int seed)
-    {
-        var frame = PacketFill.Pattern(length, seed);
-        dmac.CopyTo(frame);
-        smac.CopyTo(frame.AsSpan(6));
-        return frame;
-    }
-
-    private static List<byte[]> Drain(PortHandle h)
-    {
-        h.RxSync();
-        var list = new List<byte[]>();
-        while (!h.RxRing.IsEmpty)
-        {
-            list.Add(PacketFill.Receive(h.RxRing));
-        }
-
-        h.RxSync();
-        return list;
-    }
-
     [Fact]
     public void A_sync_of_more_fragments_than_one_batch_holds_is_forwarded_in_several_batches()
     {

@@ -2,6 +2,7 @@ using Netmap.Io.Memory;
 using Netmap.Io.Ports;
 using Netmap.Io.Ports.Vale;
 using Netmap.Io.Rings;
+using static Netmap.Io.Tests.Ports.Vale.ValeFrames;
 
 namespace Netmap.Io.Tests.Ports.Vale;
 
@@ -11,32 +12,10 @@ namespace Netmap.Io.Tests.Ports.Vale;
 /// </summary>
 public sealed class ValeLinkTests : NetmapTestBase
 {
-    private static readonly byte[] BroadcastMac = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
     private static readonly byte[] MacA = [0x02, 0, 0, 0, 0, 0x0a];
     private static readonly byte[] MacB = [0x02, 0, 0, 0, 0, 0x0b];
 
     private static void Fails(NetmapError code, Action action) => Assert.Equal(code, Assert.Throws<NetmapException>(action).Code);
-
-    private static byte[] Frame(ReadOnlySpan<byte> dmac, ReadOnlySpan<byte> smac, int length, int seed)
-    {
-        var frame = PacketFill.Pattern(length, seed);
-        dmac.CopyTo(frame);
-        smac.CopyTo(frame.AsSpan(6));
-        return frame;
-    }
-
-    private static List<byte[]> Drain(PortHandle h)
-    {
-        h.RxSync();
-        var list = new List<byte[]>();
-        while (!h.RxRing.IsEmpty)
-        {
-            list.Add(PacketFill.Receive(h.RxRing));
-        }
-
-        h.RxSync();
-        return list;
-    }
 
     private static void SendSync(PortHandle h, byte[] frame)
     {

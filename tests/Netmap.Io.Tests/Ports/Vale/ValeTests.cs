@@ -1,13 +1,12 @@
 using Netmap.Io.Ports;
 using Netmap.Io.Ports.Vale;
 using Netmap.Io.Rings;
+using static Netmap.Io.Tests.Ports.Vale.ValeFrames;
 
 namespace Netmap.Io.Tests.Ports.Vale;
 
 public sealed class ValeTests : NetmapTestBase
 {
-    private static readonly byte[] BroadcastMac = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-
     private static byte[] Frame(ReadOnlySpan<byte> dmac, ReadOnlySpan<byte> smac, int length, byte fill)
     {
         var frame = new byte[length];
@@ -15,21 +14,6 @@ public sealed class ValeTests : NetmapTestBase
         dmac.CopyTo(frame);
         smac.CopyTo(frame.AsSpan(6));
         return frame;
-    }
-
-    private static byte[] Mac(int n) => [0x02, 0, 0, 0, (byte)(n >> 8), (byte)n];
-
-    private static List<byte[]> Drain(PortHandle h)
-    {
-        h.RxSync();
-        var list = new List<byte[]>();
-        while (!h.RxRing.IsEmpty)
-        {
-            list.Add(PacketFill.Receive(h.RxRing));
-        }
-
-        h.RxSync();
-        return list;
     }
 
     private static void AssertReceived(PortHandle h, params byte[][] frames) => Assert.Equal(frames, Drain(h));
