@@ -210,6 +210,16 @@ internal static class RunCommand
             }
 
             var elapsed = clock.Elapsed;
+            if (elapsed >= nextReport)
+            {
+                // Before the stop checks: a pass that comes late (a loaded machine) still reports what was due.
+                report(elapsed, [.. runtime.Counters.Select(c => c.Snapshot())]);
+                while (nextReport <= elapsed)
+                {
+                    nextReport += ReportInterval; // on the quarter seconds, so the once-a-second lines fall on t=1.0, 2.0, ...
+                }
+            }
+
             if (settings.Duration is { } duration && elapsed >= duration)
             {
                 return StopReason.Duration;
@@ -218,15 +228,6 @@ internal static class RunCommand
             if (runtime.InputFinished)
             {
                 return StopReason.EndOfInput;
-            }
-
-            if (elapsed >= nextReport)
-            {
-                report(elapsed, [.. runtime.Counters.Select(c => c.Snapshot())]);
-                while (nextReport <= elapsed)
-                {
-                    nextReport += ReportInterval; // on the quarter seconds, so the once-a-second lines fall on t=1.0, 2.0, ...
-                }
             }
 
             try

@@ -44,7 +44,9 @@ public sealed class RunCommandTests : IDisposable
         var code = await RunCommand.ExecuteAsync(new RunSettings(file, Duration: TimeSpan.FromSeconds(1.6)), _cli.Context(), CancellationToken.None);
 
         Assert.Equal(0, code);
-        Assert.Matches(new Regex(@"^t=1\.\ds src rx 0 \(0 pps\), dst tx 0 \(0 pps\), tag 0 \(0 pps\)\n", RegexOptions.Multiline), _cli.Out);
+        // The first line comes about a second in; on a loaded machine (CI runs the test assemblies side by side) it can
+        // come later, so the time is not pinned to 1.x s: that a line comes, and its form, are what a user sees.
+        Assert.Matches(new Regex(@"^t=\d+\.\ds src rx 0 \(0 pps\), dst tx 0 \(0 pps\), tag 0 \(0 pps\)\n", RegexOptions.Multiline), _cli.Out);
     }
 
     [Fact]
