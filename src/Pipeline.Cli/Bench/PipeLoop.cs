@@ -87,7 +87,7 @@ internal sealed class PipeLoop : IBenchLoop
                 ThrowStalled(packets - received);
             }
 
-            sum += Consume(rx, j, tail, ref received);
+            sum += SlotWriter.Consume(rx, j, tail, ref received);
             rx.Head = rx.Cur = tail;
             status |= rx.RxSync(); // release; the next TxSync refreshes the TX tail
         }
@@ -104,8 +104,8 @@ internal sealed class PipeLoop : IBenchLoop
         return received;
     }
 
-    // The producer and the consumer are methods of their own, as pipebench's produce and consume: a small loop gets
-    // the registers to itself (inlined into Run, the JIT spilled its locals to the stack, ~15% slower).
+    // The producer and the consumer (SlotWriter.Consume) are methods of their own, as pipebench's produce and consume: a
+    // small loop gets the registers to itself (inlined into Run, the JIT spilled its locals to the stack, ~15% slower).
 
     /// <summary>Writes <paramref name="k"/> frames from slot <paramref name="i"/>; returns the slot after the last.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -144,33 +144,6 @@ internal sealed class PipeLoop : IBenchLoop
         }
 
         return i;
-    }
-
-    /// <summary>Reads the slots [<paramref name="j"/>, <paramref name="tail"/>) into a checksum, counting whole frames.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ulong Consume(Ring rx, uint j, uint tail, ref long received)
-    {
-        var view = rx.View();
-        ulong sum = 0;
-        var start = true;
-        while (j != tail)
-        {
-            ref readonly var slot = ref view[j];
-            if (start)
-            {
-                sum += SlotWriter.ReadHeader(view.Buffer(slot.BufIdx), slot.Len);
-            }
-
-            start = (slot.Flags & SlotFlags.MoreFrag) == 0;
-            if (start)
-            {
-                received++;
-            }
-
-            j = view.Next(j);
-        }
-
-        return sum;
     }
 
     public void Complete()

@@ -58,7 +58,6 @@ internal sealed class ValeLoop : IBenchLoop
         var tx = _a.TxRing;
         var rx = _b.RxRing;
         var txArena = tx.Arena;
-        var rxArena = rx.Arena;
         var header = SlotWriter.EthernetTemplate;
         var size = _size;
         var capacity = _capacity;
@@ -87,23 +86,7 @@ internal sealed class ValeLoop : IBenchLoop
             var j = rx.Head;
             var tail = rx.Tail;
             long got = 0;
-            var start = true;
-            while (j != tail)
-            {
-                ref readonly var slot = ref rx[j];
-                if (start)
-                {
-                    sum += SlotWriter.ReadHeader(rxArena.GetBuffer(slot.BufIdx), slot.Len);
-                }
-
-                start = (slot.Flags & SlotFlags.MoreFrag) == 0;
-                if (start)
-                {
-                    got++;
-                }
-
-                j = rx.Next(j);
-            }
+            sum += SlotWriter.Consume(rx, j, tail, ref got);
 
             if (got != k)
             {

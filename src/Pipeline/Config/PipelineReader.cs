@@ -117,17 +117,28 @@ internal sealed class PipelineReader
         return name;
     }
 
-    private MemoryDefinition ReadMemory(Entry section)
+    // An optional section's mapping: null when it is empty (the defaults apply) or not a mapping (reported).
+    private YamlMappingNode? SectionMapping(Entry section, string mustBe)
     {
-        var defaults = new MemoryDefinition();
         if (ConfigDiagnostics.IsEmpty(section.Value))
         {
-            return defaults;
+            return null;
         }
 
         if (section.Value is not YamlMappingNode mapping)
         {
-            _diagnostics.Add(section.Value, $"'memory' must be a mapping, found {ConfigDiagnostics.Describe(section.Value)}");
+            _diagnostics.Add(section.Value, $"{mustBe}, found {ConfigDiagnostics.Describe(section.Value)}");
+            return null;
+        }
+
+        return mapping;
+    }
+
+    private MemoryDefinition ReadMemory(Entry section)
+    {
+        var defaults = new MemoryDefinition();
+        if (SectionMapping(section, "'memory' must be a mapping") is not { } mapping)
+        {
             return defaults;
         }
 
@@ -147,14 +158,8 @@ internal sealed class PipelineReader
     private RuntimeDefinition ReadRuntime(Entry section)
     {
         var defaults = new RuntimeDefinition();
-        if (ConfigDiagnostics.IsEmpty(section.Value))
+        if (SectionMapping(section, "'runtime' must be a mapping like { fuse: true, threads: 1 }") is not { } mapping)
         {
-            return defaults;
-        }
-
-        if (section.Value is not YamlMappingNode mapping)
-        {
-            _diagnostics.Add(section.Value, $"'runtime' must be a mapping like {{ fuse: true, threads: 1 }}, found {ConfigDiagnostics.Describe(section.Value)}");
             return defaults;
         }
 

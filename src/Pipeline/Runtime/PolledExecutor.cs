@@ -19,9 +19,6 @@ internal sealed class PolledExecutor : ExecutorService
     {
     }
 
-    /// <summary>True once the work goes to the thread pool.</summary>
-    public bool Released => _released;
-
     /// <inheritdoc/>
     public override void Execute(IRunnable run)
     {

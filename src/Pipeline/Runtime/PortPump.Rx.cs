@@ -45,50 +45,10 @@ internal sealed partial class PortPump
             var capacity = _node.Pool.Capacity;
             var mask = ring.OffsetMask;
             var maxOffset = (ulong)ring.MaxOffset;
-            var checkedArena = arena.Checked;
             var prefetch = _node.Settings.Prefetch;
             while (used < fresh && k != tail)
             {
-                ref var first = ref ring[k];
-                if ((first.Flags & SlotFlags.MoreFrag) == 0)
-                {
-                    // The common case, a packet in one slot: no chain to measure.
-                    batch ??= RentBatch();
-                    var offset = first.Offset & mask;
-                    var taken = new Slot
-                    {
-                        BufIdx = first.BufIdx,
-                        Len = first.Len,
-                        Flags = KeepFlags(first.Flags),
-                        Offset = offset > maxOffset ? maxOffset : offset,
-                    };
-                    if ((int)taken.Offset < headroom)
-                    {
-                        MakeHeadroom(ref taken, arena.BufferSize, headroom, arena.GetBuffer(taken.BufIdx));
-                    }
-
-                    // The first stage reads the headers next, on this thread or the batch's next one: start
-                    // loading them now, all the batch's lines at once rather than one miss per packet there
-                    // (unless this thread wrote them: a polled pipeline fed by its poller).
-                    if (prefetch)
-                    {
-                        arena.Prefetch(taken.BufIdx, (int)taken.Offset);
-                    }
-                    if (checkedArena)
-                    {
-                        arena.Transfer(taken.BufIdx, portOwner, poolOwner);
-                    }
-
-                    batch.Add(in taken, in meta);
-                    first.BufIdx = freshBuffers[used++];
-                    first.Len = 0;
-                    first.Flags = SlotFlags.BufChanged;
-                    first.Offset = (first.Offset & ~mask) | ((ulong)headroom & mask);
-                    k = ring.Next(k);
-                    continue;
-                }
-
-                // A multi-slot packet moves whole or not at all.
+                // A multi-slot packet moves whole or not at all (a one-slot packet, the common case, skips the loop).
                 var end = k;
                 var fragments = 1;
                 while ((ring[end].Flags & SlotFlags.MoreFrag) != 0 && ring.Next(end) != tail)
@@ -115,21 +75,28 @@ internal sealed partial class PortPump
                 for (var f = 0; f < fragments; f++)
                 {
                     ref var slot = ref ring[k];
+                    var offset = slot.Offset & mask; // the ring's ReadOffset, with the ring's fields in locals
                     var taken = new Slot
                     {
                         BufIdx = slot.BufIdx,
                         Len = slot.Len,
                         Flags = KeepFlags(slot.Flags),
-                        Offset = (ulong)ring.ReadOffset(in slot),
+                        Offset = offset > maxOffset ? maxOffset : offset,
                     };
-                    if (f == 0 && (int)taken.Offset < headroom)
+                    if (f == 0)
                     {
-                        MakeHeadroom(ref taken, arena.BufferSize, headroom, arena.GetBuffer(taken.BufIdx));
-                    }
+                        if ((int)taken.Offset < headroom)
+                        {
+                            MakeHeadroom(ref taken, arena.BufferSize, headroom, arena.GetBuffer(taken.BufIdx));
+                        }
 
-                    if (f == 0 && prefetch)
-                    {
-                        arena.Prefetch(taken.BufIdx, (int)taken.Offset);
+                        // The first stage reads the headers next, on this thread or the batch's next one: start
+                        // loading them now, all the batch's lines at once rather than one miss per packet there
+                        // (unless this thread wrote them: a polled pipeline fed by its poller).
+                        if (prefetch)
+                        {
+                            arena.Prefetch(taken.BufIdx, (int)taken.Offset);
+                        }
                     }
 
                     arena.Transfer(taken.BufIdx, portOwner, poolOwner);
@@ -137,7 +104,7 @@ internal sealed partial class PortPump
                     slot.BufIdx = freshBuffers[used++];
                     slot.Len = 0;
                     slot.Flags = SlotFlags.BufChanged;
-                    ring.SetOffset(ref slot, (ulong)headroom);
+                    slot.Offset = (slot.Offset & ~mask) | ((ulong)headroom & mask);
                     k = ring.Next(k);
                 }
             }

@@ -26,35 +26,8 @@ internal sealed partial class PortPump
             var old = 0;
             var oldBuffers = _old;
             var mask = ring.OffsetMask;
-            var checkedArena = arena.Checked;
             while (position < slots.Length)
             {
-                ref readonly var packet = ref slots[position];
-                if ((packet.Flags & SlotFlags.MoreFrag) == 0)
-                {
-                    // The common case, a packet in one slot.
-                    if (space == 0)
-                    {
-                        break;
-                    }
-
-                    ref var slot = ref ring[head];
-                    oldBuffers[old++] = slot.BufIdx;
-                    if (checkedArena)
-                    {
-                        arena.Transfer(packet.BufIdx, poolOwner, portOwner);
-                    }
-
-                    slot.BufIdx = packet.BufIdx;
-                    slot.Len = packet.Len;
-                    slot.Flags = SlotFlags.BufChanged;
-                    slot.Offset = (slot.Offset & ~mask) | (packet.Offset & mask);
-                    head = ring.Next(head);
-                    space--;
-                    position++;
-                    continue;
-                }
-
                 var end = BatchStats.PacketEnd(slots, position);
                 if (end - position > space)
                 {
@@ -70,7 +43,7 @@ internal sealed partial class PortPump
                     slot.BufIdx = fragment.BufIdx;
                     slot.Len = fragment.Len;
                     slot.Flags = (fragment.Flags & SlotFlags.MoreFrag) | SlotFlags.BufChanged;
-                    ring.SetOffset(ref slot, fragment.Offset);
+                    slot.Offset = (slot.Offset & ~mask) | (fragment.Offset & mask); // the ring's SetOffset, mask in a local
                     head = ring.Next(head);
                 }
 
