@@ -10,8 +10,17 @@ internal sealed record BenchCase(BenchScenario Scenario, int Size, int Batch, Be
     /// <summary>A pipeline's <c>runtime:</c> section (always the default for the other scenarios).</summary>
     public BenchRuntime Runtime { get; init; } = BenchRuntime.Default;
 
-    /// <summary>This case with its pipeline's ports driven as <paramref name="ports"/>; unchanged for the other scenarios.</summary>
-    public BenchCase WithPorts(BenchPorts ports) => Scenario.Kind == ScenarioKind.Pipeline ? this with { Ports = ports } : this;
+    /// <summary>
+    /// This case with its pipeline's ports driven as <paramref name="ports"/>, or as the scenario drives them by default
+    /// when null (pipeline-N: <see cref="BenchPorts.Actor"/>; afpacket's forwarder: <see cref="BenchPorts.Dedicated"/>, as
+    /// bench/veth-bench.sh runs it); unchanged for the other scenarios.
+    /// </summary>
+    public BenchCase WithPorts(BenchPorts? ports) => Scenario.Kind switch
+    {
+        ScenarioKind.Pipeline => this with { Ports = ports ?? BenchPorts.Actor },
+        ScenarioKind.AfPacket => this with { Ports = ports ?? BenchPorts.Dedicated },
+        _ => this,
+    };
 
     /// <summary>This case with <paramref name="runtime"/> as its pipeline's <c>runtime:</c> section; unchanged for the other scenarios.</summary>
     public BenchCase WithRuntime(BenchRuntime runtime) => Scenario.Kind == ScenarioKind.Pipeline ? this with { Runtime = runtime } : this;

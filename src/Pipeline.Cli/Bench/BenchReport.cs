@@ -55,6 +55,10 @@ internal static class BenchReport
             {
                 text.Append(Invariant($"{r.Packets},{r.Elapsed.TotalSeconds:F4},{r.Mpps:F4},{r.Gbps:F4},{r.NsPerPacket:F3},{r.AllocatedPerPacket:F4},"));
                 text.Append(Invariant($"{Scope(r)},{r.Gen0},{r.Gen1},{r.Gen2},{r.Rounds},ok,"));
+                if (r.Note is { } note)
+                {
+                    text.Append(Quote(note));
+                }
             }
             else
             {
@@ -108,6 +112,10 @@ internal static class BenchReport
                     json.WriteNumber("gc1", r.Gen1);
                     json.WriteNumber("gc2", r.Gen2);
                     json.WriteNumber("rounds", r.Rounds);
+                    if (r.Note is { } note)
+                    {
+                        json.WriteString("note", note);
+                    }
                 }
                 else
                 {
@@ -170,6 +178,11 @@ internal static class BenchReport
         if (r.Rounds > 1)
         {
             notes.Add(Invariant($"median of {r.Rounds}"));
+        }
+
+        if (r.Note is { } note)
+        {
+            notes.Add(note);
         }
 
         return string.Join("; ", notes);

@@ -30,6 +30,9 @@ internal sealed record BenchResult(BenchCase Case)
     /// <summary>How many runs the figure is the median of.</summary>
     public int Rounds { get; init; } = 1;
 
+    /// <summary>What the scenario adds to the report's note (afpacket: frames offered, delivered and dropped where), or null.</summary>
+    public string? Note { get; init; }
+
     /// <summary>Why the case did not run (a scenario not available here), or null.</summary>
     public string? Unavailable { get; init; }
 

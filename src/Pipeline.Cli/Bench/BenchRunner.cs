@@ -29,7 +29,7 @@ internal static class BenchRunner
         using var loop = Create(benchCase);
         var result = Measure(loop, benchCase, timing, stop);
         loop.Complete();
-        return result;
+        return loop.Note is { } note ? result with { Note = note } : result;
     }
 
     /// <summary>Runs <paramref name="cases"/> <paramref name="rounds"/> times, round-robin, and keeps each case's median run (by Mpps).</summary>
@@ -88,6 +88,7 @@ internal static class BenchRunner
         ScenarioKind.Pipe => new PipeLoop(benchCase.Size, benchCase.Batch),
         ScenarioKind.Vale => new ValeLoop(benchCase.Size, benchCase.Batch),
         ScenarioKind.Pipeline => new PipelineLoop(benchCase.Scenario, benchCase.Size, benchCase.Batch, benchCase.Ports, benchCase.Runtime),
+        ScenarioKind.AfPacket => new AfPacketLoop(benchCase.Size, benchCase.Batch, benchCase.Ports),
         _ => throw new InvalidOperationException($"{benchCase.Scenario.Name} cannot run here"),
     };
 

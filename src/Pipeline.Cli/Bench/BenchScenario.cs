@@ -58,9 +58,9 @@ internal sealed record BenchScenario(ScenarioKind Kind, int Stages = 0)
 
     /// <summary>
     /// The batch run when none is given: 32 packets per sync for the one-thread loops (pipebench's and testpmd's
-    /// burst), 256 packets per batch for the pipeline (the runtime's <c>batch-size</c> default).
+    /// burst), 256 packets per batch for the pipelines, afpacket's forwarder included (the runtime's <c>batch-size</c> default).
     /// </summary>
-    public int DefaultBatch => Kind == ScenarioKind.Pipeline ? 256 : 32;
+    public int DefaultBatch => Kind is ScenarioKind.Pipeline or ScenarioKind.AfPacket ? 256 : 32;
 
     /// <summary>One line on what runs.</summary>
     public string Description => Kind switch
@@ -68,7 +68,7 @@ internal sealed record BenchScenario(ScenarioKind Kind, int Stages = 0)
         ScenarioKind.Pipe => "netmap:bench{0 -> netmap:bench}0, zero-copy slot swap; one thread writes 14 header bytes per packet, syncs both ends and reads the headers back (pipebench.c -t 1)",
         ScenarioKind.Vale => "valebench:a -> valebench:b, a learned unicast MAC; one thread writes 14 header bytes, the switch copies each frame, the thread reads the headers (pipebench.c -t 1 -x copy)",
         ScenarioKind.Pipeline => string.Create(CultureInfo.InvariantCulture, $"generator -> {StageChain} -> sink through the actor runtime; a driver thread feeds and drains two pipes"),
-        _ => "AF_PACKET forwarding between two veth pairs",
+        _ => "g0 -> veth -> f0 -> pipeline -> f1 -> veth -> s0, each pair in network namespaces of its own; a driver thread offers frames on g0 through AF_PACKET and counts what reaches s0 (bench/veth-bench.sh's topology)",
     };
 
     /// <summary>The stage types of a <c>pipeline-N</c> chain: vlan-push/vlan-pop pairs, and a counter last when N is odd.</summary>
@@ -86,9 +86,9 @@ internal sealed record BenchScenario(ScenarioKind Kind, int Stages = 0)
         }
     }
 
-    /// <summary>Why the scenario cannot run here, or null when it can.</summary>
-    public string? Unavailable => Kind == ScenarioKind.AfPacket
-        ? "not available yet in pipeline bench: it needs root, veth pairs in network namespaces and a generator outside the process; sudo bench/veth-bench.sh measures it (the pipeline beside the Linux bridge and testpmd af_packet)"
+    /// <summary>Why the scenario cannot run here, or null when it can (afpacket needs Linux, root and iproute2).</summary>
+    public string? Unavailable => Kind == ScenarioKind.AfPacket && VethTopology.UnavailableHere() is { } why
+        ? "not available here: " + why
         : null;
 
     private string StageChain => string.Join(" -> ", StageTypes);

@@ -15,6 +15,9 @@ internal interface IBenchLoop : IDisposable
 
     /// <summary>Stops producing, lets what is in flight arrive, and throws <see cref="BenchFailedException"/> when a packet was lost or damaged.</summary>
     void Complete();
+
+    /// <summary>After <see cref="Complete"/>: what the report's note should add (afpacket: where dropped frames went), or null.</summary>
+    string? Note => null;
 }
 
 /// <summary>A scenario broke its own accounting (a packet lost, dropped or damaged) or stalled.</summary>

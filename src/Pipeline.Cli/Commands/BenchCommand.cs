@@ -56,9 +56,9 @@ internal static class BenchCommand
             HelpName = "DIR",
             DefaultValueFactory = _ => BenchSettings.DefaultOutDir,
         };
-        var ports = new Option<BenchPorts>("--ports")
+        var ports = new Option<BenchPorts?>("--ports")
         {
-            Description = $"How the pipeline scenarios' ports are driven: {BenchPortsText.Names} (thread: dedicated, and sync: busy-poll). Default: actor.",
+            Description = $"How the pipeline scenarios' ports are driven: {BenchPortsText.Names} (thread: dedicated, and sync: busy-poll). Default: actor; dedicated for afpacket's forwarder.",
             HelpName = "MODE",
             CustomParser = result =>
             {
@@ -68,7 +68,7 @@ internal static class BenchCommand
                 }
 
                 result.AddError($"--ports takes one of: {BenchPortsText.Names}");
-                return BenchPorts.Actor;
+                return null;
             },
         };
         var fuse = new Option<bool>("--fuse")
@@ -179,7 +179,7 @@ internal static class BenchCommand
                 IReadOnlyList<string> files;
                 try
                 {
-                    files = SweepRunner.Run(axis, timing, settings.Rounds, settings.OutDir, settings.CommandLine, context, stop, settings.Ports, settings.Runtime);
+                    files = SweepRunner.Run(axis, timing, settings.Rounds, settings.OutDir, settings.CommandLine, context, stop, settings.Ports ?? BenchPorts.Actor, settings.Runtime);
                 }
                 catch (OperationCanceledException)
                 {

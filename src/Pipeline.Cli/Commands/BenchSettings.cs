@@ -12,7 +12,7 @@ namespace Pipeline.Cli.Commands;
 /// <param name="Sweeps">Scaling sweeps to run instead of scenarios (empty: none).</param>
 /// <param name="OutDir">Where sweeps write their files.</param>
 /// <param name="CommandLine">The command as typed, for the sweep pages.</param>
-/// <param name="Ports">How the pipeline scenarios' ports are driven.</param>
+/// <param name="Ports">How the pipeline scenarios' ports are driven; null for each scenario's default (see <see cref="BenchCase.WithPorts"/>).</param>
 /// <param name="Runtime">The pipeline scenarios' <c>runtime:</c> section (<c>--fuse</c>, <c>--threads</c>); null for none.</param>
 internal sealed record BenchSettings(
     IReadOnlyList<BenchScenario> Scenarios,
@@ -24,7 +24,7 @@ internal sealed record BenchSettings(
     IReadOnlyList<SweepAxis>? Sweeps = null,
     string OutDir = BenchSettings.DefaultOutDir,
     string CommandLine = "pipeline bench",
-    BenchPorts Ports = BenchPorts.Actor,
+    BenchPorts? Ports = null,
     BenchRuntime? Runtime = null)
 {
     /// <summary>Where sweeps go unless <c>--out</c> says otherwise: the committed results, from the repository root.</summary>

@@ -50,15 +50,39 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
-    public void Without_arguments_every_named_scenario_runs_at_64_and_1500_bytes_and_afpacket_says_why_once()
+    public void Without_arguments_every_named_scenario_runs_at_64_and_1500_bytes_and_afpacket_where_it_can_else_says_why_once()
     {
         var settings = new BenchSettings([], null, null, BenchTiming.Quick);
 
-        var cases = settings.Cases().Select(c => $"{c.Scenario.Name}/{c.Size}/{c.Batch}");
+        var cases = settings.Cases().Select(c => $"{c.Scenario.Name}/{c.Size}/{c.Batch}/{c.Ports.Name()}");
 
+        string[] afpacket = BenchScenario.AfPacket.Unavailable is null
+            ? ["afpacket/64/256/dedicated", "afpacket/1500/256/dedicated"] // root on Linux with ip: CI
+            : ["afpacket/64/256/dedicated"];
         Assert.Equal(
-            ["pipe/64/32", "pipe/1500/32", "vale/60/32", "vale/1500/32", "pipeline-3/64/256", "pipeline-3/1500/256", "pipeline-8/64/256", "pipeline-8/1500/256", "afpacket/64/32"],
+            ["pipe/64/32/actor", "pipe/1500/32/actor", "vale/60/32/actor", "vale/1500/32/actor", "pipeline-3/64/256/actor", "pipeline-3/1500/256/actor",
+             "pipeline-8/64/256/actor", "pipeline-8/1500/256/actor", .. afpacket],
             cases);
+    }
+
+    [Fact]
+    public void Ports_given_apply_to_the_pipeline_scenarios_and_afpacket_and_the_defaults_differ_per_scenario()
+    {
+        var given = new BenchSettings([BenchScenario.Pipeline3, BenchScenario.AfPacket, BenchScenario.Pipe], [64], null, BenchTiming.Quick, Ports: BenchPorts.BusyPoll);
+        var defaults = given with { Ports = null };
+
+        Assert.Equal(["busy-poll", "busy-poll", "actor"], given.Cases().Select(c => c.Ports.Name()));
+        Assert.Equal(["actor", "dedicated", "actor"], defaults.Cases().Select(c => c.Ports.Name()));
+    }
+
+    [Theory]
+    [InlineData(false, true, true, "needs Linux")]
+    [InlineData(true, false, true, "needs root: it creates network namespaces and veth pairs (sudo dotnet")]
+    [InlineData(true, true, false, "needs iproute2's ip")]
+    public void Afpacket_says_what_it_needs_when_it_cannot_run(bool linux, bool root, bool hasIp, string expected)
+    {
+        Assert.StartsWith(expected, VethTopology.Unavailable(linux, root, hasIp), StringComparison.Ordinal);
+        Assert.Null(VethTopology.Unavailable(linux: true, root: true, hasIp: true));
     }
 
     [Fact]
@@ -208,14 +232,25 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Afpacket_says_it_is_not_available_yet_and_the_run_still_succeeds()
+    public async Task A_scenario_that_cannot_run_here_says_why_in_one_line_and_the_run_still_succeeds()
     {
-        var code = await PipelineCli.InvokeAsync(["bench", "afpacket"], _cli.Context());
+        var unavailable = new BenchResult(new BenchCase(BenchScenario.AfPacket, 64, 256)) { Unavailable = "not available here: needs root: it creates network namespaces" };
+        var ran = new BenchResult(new BenchCase(BenchScenario.AfPacket, 64, 256, BenchPorts.Dedicated))
+        {
+            Packets = 2_000_000,
+            Elapsed = TimeSpan.FromSeconds(2),
+            Note = "whole run: 3000000 offered, 2900000 delivered (96.7%); dropped: f0 ring full 100000",
+        };
 
-        Assert.Equal(ExitCodes.Ok, code);
-        var lines = _cli.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("scenario  size  batch  Mpps  Gbit/s  ns/packet  alloc B/packet  GC 0/1/2  note", lines[0], StringComparison.Ordinal);
-        Assert.Matches(@"^afpacket\s+64\s+32\s+-\s+-\s+-\s+-\s+-\s+not available yet in pipeline bench: .* sudo bench/veth-bench.sh measures it", lines[1]);
+        var table = BenchReport.Table([unavailable, ran]).ToPlainText();
+        var csv = BenchReport.Csv([unavailable, ran]);
+
+        Assert.Matches(@"afpacket\s+64\s+256\s+-\s+-\s+-\s+-\s+-\s+not available here: needs root", table);
+        Assert.Matches(@"afpacket\s+64\s+256\s+1\.00\s+0\.51\s+1000\.0\s+0\s+0/0/0\s+ports: dedicated; whole run: 3000000 offered", table);
+        Assert.Contains(",unavailable,\"not available here: needs root: it creates network namespaces\"", csv, StringComparison.Ordinal);
+        Assert.Contains(",ok,\"whole run: 3000000 offered, 2900000 delivered (96.7%); dropped: f0 ring full 100000\"", csv, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(BenchReport.Json([ran]));
+        Assert.Equal("whole run: 3000000 offered, 2900000 delivered (96.7%); dropped: f0 ring full 100000", json.RootElement[0].GetProperty("note").GetString());
     }
 
     [Fact]

@@ -1,0 +1,337 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Akka.Actor;
+using Akka.Configuration;
+using Netmap.Io;
+using Netmap.Io.Linux;
+using Netmap.Io.Memory;
+using Netmap.Io.Ports;
+using Netmap.Io.Ports.Nic;
+using Pipeline.Cli.Console;
+using Pipeline.Config;
+using Pipeline.Runtime;
+using Stages;
+
+namespace Pipeline.Cli.Bench;
+
+/// <summary>
+/// The <c>afpacket</c> scenario: a pipeline forwarding between two veth pairs through AF_PACKET ports, as
+/// <c>bench/veth-bench.sh</c> runs it beside the Linux bridge and testpmd, but all in this process:
+/// <code>
+///   gen ns: g0 ─veth─ f0 ┐ fwd ns: pipeline f0 -> f1  ┌ f1 ─veth─ s0 :sink ns
+/// </code>
+/// The measuring thread is the generator: it fills the TX ring of an AF_PACKET port on <c>g0</c> (<c>netmap:g0</c>,
+/// bursts of up to 512 frames: dst 02:00:00:00:00:02, src 02:00:00:00:00:01, EtherType 0x88B5, the reference bench's
+/// frame). The rate is what <c>s0</c> receives, read from its kernel counters as the scripts read them (no socket
+/// on the sink: the forwarder's sends do not pay for one).
+/// </summary>
+/// <remarks>
+/// The generator offers what the kernel takes, and the forwarder may take less, so frames are dropped where a queue
+/// is full: at a veth's backlog (the sending veth's TX drops) or at <c>f0</c>'s AF_PACKET ring (the socket's count).
+/// The note of the result says how many were offered and where each one went. The kernel's veth transmit runs the
+/// receiving side's stack on the sender's core: <c>g0</c>'s sends pay for <c>f0</c>'s socket. The forwarder's ports
+/// are <c>thread: dedicated</c> unless <c>--ports</c> says otherwise; every thread's allocations count.
+/// </remarks>
+internal sealed class AfPacketLoop : IBenchLoop
+{
+    /// <summary>The generator's burst: pkt-gen's default.</summary>
+    public const int Burst = 512;
+
+    /// <summary>The frames' EtherType: local experimental, which no stack on the way handles.</summary>
+    public const ushort EtherType = 0x88B5;
+
+    /// <summary>How long the loop waits for any frame at the sink before it calls the forwarder stalled.</summary>
+    public static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(30);
+
+    private const int BufferSize = 2048;
+    private const int Buffers = 32768; // three AF_PACKET ports' rings (with host rings) plus the pipeline's batches
+
+    // How long the sink must stay quiet after the generator stops before the counts are read.
+    private static readonly TimeSpan DrainQuiet = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(5);
+
+    private static readonly Akka.Configuration.Config Hocon = ConfigurationFactory.ParseString("""
+        akka.loglevel = WARNING
+        akka.stdout-loglevel = WARNING
+        akka.log-dead-letters = off
+        akka.log-dead-letters-during-shutdown = off
+        """);
+
+    private readonly VethTopology _topology;
+    private readonly NetmapDomain _domain;
+    private readonly ActorSystem _system;
+    private readonly PipelineRuntime _runtime;
+    private readonly PortHandle _gen;
+    private readonly NetDevCounters _sink;
+    private readonly Dictionary<string, AfPacketBackend> _backends = new(4, StringComparer.Ordinal);
+    private readonly byte[] _header;
+    private readonly int _size;
+    private readonly int _capacity;
+    private readonly uint _fragments;
+    private readonly long _sinkStart;
+    private long _sent;
+    private long _received;
+    private string? _note;
+
+    public AfPacketLoop(int size, int batch, BenchPorts ports = BenchPorts.Dedicated)
+    {
+        _size = size;
+        _capacity = BufferSize;
+        if (Unfit(size, batch) is { } why)
+        {
+            throw new BenchFailedException($"afpacket: {why}");
+        }
+
+        _fragments = (uint)SlotWriter.Fragments(size, _capacity);
+        _header = [.. SlotWriter.EthernetTemplate[..12], EtherType >> 8, EtherType & 0xff];
+        // The veths carry the frame whole: an MTU of at least the frame without its Ethernet header.
+        _topology = VethTopology.Create(Math.Max(1500, size - SlotWriter.EthernetLength));
+        PipelineDefinition definition;
+        try
+        {
+            Yaml = CreateYaml(_topology.Forwarder, batch, ports);
+            definition = PipelineLoader.Parse(Yaml, "<afpacket>", BuiltInStages.CreateRegistry());
+            _domain = new NetmapDomain(new ArenaOptions { BufferCount = definition.Memory.Buffers, BufferSize = definition.Memory.BufferSize })
+            {
+                NoTimestamp = true,
+                NicBackendFactory = OpenBackend,
+            };
+        }
+        catch
+        {
+            _topology.Dispose();
+            throw;
+        }
+
+        _system = ActorSystem.Create("bench", Hocon);
+        PipelineRuntime? started = null;
+        PortHandle? gen = null;
+        try
+        {
+            started = PipelineRuntime.Start(_system, definition, new PipelineRuntimeOptions { Domain = _domain });
+            gen = NetworkNamespace.Run(_topology.Generator, () => _domain.Open("netmap:g0"), "netmap:g0");
+            _sink = NetDevCounters.Open(_topology.Sink, "s0");
+            _sinkStart = _sink.Read().RxPackets;
+            _gen = gen;
+            _runtime = started;
+        }
+        catch
+        {
+            started?.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            gen?.Dispose();
+            _system.Terminate().GetAwaiter().GetResult();
+            _domain.Dispose();
+            _topology.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The forwarder's pipeline, as YAML.</summary>
+    public string Yaml { get; }
+
+    /// <summary>The namespaces the scenario made (deleted on dispose).</summary>
+    public IReadOnlyList<string> Namespaces => _topology.Namespaces;
+
+    public bool ProcessWide => true;
+
+    /// <summary>After <see cref="Complete"/>: what was offered, delivered and dropped where, over the whole run.</summary>
+    public string? Note => _note;
+
+    /// <summary>Why the forwarder cannot carry frames of <paramref name="size"/> bytes in batches of <paramref name="batch"/> slots, or null.</summary>
+    public static string? Unfit(int size, int batch)
+    {
+        var fragments = SlotWriter.Fragments(size, BufferSize);
+        return fragments > batch
+            ? string.Create(CultureInfo.InvariantCulture, $"a {size}-byte frame takes {fragments} slots, more than a batch of {batch}: the runtime would drop every one as too-big")
+            : null;
+    }
+
+    /// <summary>The forwarder: <c>netmap:f0 -> netmap:f1</c> in namespace <paramref name="netns"/>, no stage (testpmd's io forwarding).</summary>
+    public static string CreateYaml(string netns, int batch, BenchPorts ports)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        var keys = ports.Yaml();
+        var yaml = new StringBuilder();
+        yaml.Append("name: bench-afpacket\n");
+        yaml.Append(invariant, $"memory: {{ buffers: {Buffers}, buffer-size: {BufferSize}, batch-size: {batch} }}\n");
+        yaml.Append("ports:\n");
+        yaml.Append(invariant, $"  f0: {{ spec: \"netmap:f0\", netns: {netns}{keys} }}\n");
+        yaml.Append(invariant, $"  f1: {{ spec: \"netmap:f1\", netns: {netns}{keys} }}\n");
+        yaml.Append("pipes:\n  - f0 -> f1\n");
+        return yaml.ToString();
+    }
+
+    public long Run(long packets)
+    {
+        var tx = _gen.TxRing;
+        var sink = _sink;
+        var arena = tx.Arena;
+        var header = _header.AsSpan();
+        var size = _size;
+        var capacity = _capacity;
+        var fragments = _fragments;
+        var start = _sinkStart + _received;
+        long received = 0;
+        long sent = 0;
+        var idleSince = 0L;
+        var spin = default(SpinWait);
+        while (received < packets)
+        {
+            var k = Math.Min(Burst, tx.Space / fragments);
+            if (k > 0)
+            {
+                var i = tx.Head;
+                for (var n = 0u; n < k; n++)
+                {
+                    i = SlotWriter.Write(tx, arena, i, header, size, capacity, 0, -1);
+                }
+
+                tx.Head = tx.Cur = i;
+                sent += k;
+            }
+
+            tx.TxSync(); // copies the burst into g0's AF_PACKET ring and kicks it
+            var got = sink.Read().RxPackets - start - received;
+            received += got;
+            idleSince = got > 0 ? 0 : CheckStall(idleSince);
+            if (k == 0 && got == 0)
+            {
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+            else
+            {
+                spin.Reset();
+            }
+        }
+
+        _sent += sent;
+        _received += received;
+        return received;
+    }
+
+    public void Complete()
+    {
+        // Stop offering; whatever is still in a ring or backlog reaches the sink within a few milliseconds.
+        var start = Stopwatch.GetTimestamp();
+        var lastArrival = start;
+        var delivered = _sink.Read().RxPackets;
+        while (Stopwatch.GetElapsedTime(lastArrival) < DrainQuiet && Stopwatch.GetElapsedTime(start) < DrainLimit)
+        {
+            _gen.TxSync();
+            Thread.Sleep(1);
+            var now = _sink.Read().RxPackets;
+            if (now != delivered)
+            {
+                delivered = now;
+                lastArrival = Stopwatch.GetTimestamp();
+            }
+        }
+
+        _note = Account(delivered - _sinkStart); // before the stop closes the sockets, which takes their drop counts along
+        _runtime.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _runtime.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            _gen.Dispose();
+            _sink.Dispose();
+            _system.Terminate().GetAwaiter().GetResult();
+            _domain.AssertNoLeaks();
+        }
+        finally
+        {
+            _domain.Dispose();
+            _topology.Dispose(); // after the sockets closed: an open one keeps its namespace
+        }
+    }
+
+    // The backends of the three ports, kept for their counters. The generator's is a plain socket beside the host
+    // stack (no host rings: nothing to take from a stack that sends nothing); the forwarder's are what
+    // `pipeline run` opens.
+    private INicBackend? OpenBackend(string name, NicOpenRequest request)
+    {
+        var options = name == "g0" ? new AfPacketOptions { HostRings = false } : new AfPacketOptions();
+        var backend = LinuxInterfaces.Open(name, request, options);
+        if (backend is AfPacketBackend afPacket)
+        {
+            lock (_backends)
+            {
+                _backends[name] = afPacket;
+            }
+        }
+
+        return backend;
+    }
+
+    // Where the frames went, over the whole run (warm-up included): offered at g0 (what its socket sent), dropped
+    // at the g0 -> f0 veth's backlog, at f0's socket ring, by the pipeline, at the f1 -> s0 veth's backlog; the
+    // rest reached s0. A frame in none of these is a failure: nothing may be lost without a count.
+    private string Account(long delivered)
+    {
+        var offered = Statistics("g0").SentFrames;
+        var f0 = Statistics("f0");
+        long pipelineDrops = 0;
+        foreach (var node in _runtime.Counters)
+        {
+            pipelineDrops += node.TotalDrops;
+        }
+
+        long g0Backlog, f1Backlog;
+        using (var g0 = NetDevCounters.Open(_topology.Generator, "g0"))
+        using (var f1 = NetDevCounters.Open(_topology.Forwarder, "f1"))
+        {
+            g0Backlog = g0.Read().TxDropped;
+            f1Backlog = f1.Read().TxDropped;
+        }
+
+        var unaccounted = offered - delivered - g0Backlog - f0.KernelRxDrops - pipelineDrops - f1Backlog;
+        var invariant = CultureInfo.InvariantCulture;
+        var note = new StringBuilder();
+        note.Append(invariant, $"whole run: {Units.Count(offered)} offered, {Units.Count(delivered)} delivered ({Percent(delivered, offered)})");
+        note.Append(invariant, $"; dropped: g0->f0 veth backlog {Units.Count(g0Backlog)}, f0 ring full {Units.Count(f0.KernelRxDrops)}, pipeline {Units.Count(pipelineDrops)}, f1->s0 veth backlog {Units.Count(f1Backlog)}");
+        if (unaccounted > 0)
+        {
+            throw new BenchFailedException($"afpacket: {Units.Count(unaccounted)} frames lost without a count ({note})");
+        }
+
+        if (unaccounted < 0)
+        {
+            note.Append(invariant, $"; {Units.Count(-unaccounted)} more frames reached s0 than g0's socket sent (a host stack's own)");
+        }
+
+        return note.ToString();
+    }
+
+    private NicStatistics Statistics(string name)
+    {
+        lock (_backends)
+        {
+            return _backends.TryGetValue(name, out var backend) ? backend.GetStatistics() : default;
+        }
+    }
+
+    private static string Percent(long part, long whole) =>
+        whole == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100.0 * part / whole:0.#}%");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long CheckStall(long idleSince)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (idleSince == 0)
+        {
+            return now;
+        }
+
+        if (Stopwatch.GetElapsedTime(idleSince, now) > StallTimeout)
+        {
+            throw new BenchFailedException($"afpacket: no frame reached the sink for {StallTimeout.TotalSeconds} s ({_sent} offered, {_received} received before this chunk)");
+        }
+
+        return idleSince;
+    }
+}
