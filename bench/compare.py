@@ -10,13 +10,17 @@ first, and the table shows the medians over the rounds.
   vale, 60 B, batch 32 and 256     pipebench.c -t 1 -b B -x copy -s 2112            >= 20 Mpps and >= 0.4x
   pipeline-3, 64 B, batch-size 256 dpdk-testpmd io, two net_null ports, burst 32    >= 20 Mpps; parity the aim
     (two rows: the runtime's defaults, and --polled --fuse: generator, pipeline and sink on one core)
-  afpacket                         bench/veth-bench.sh (root): bridge, testpmd af_packet  >= 1.0x testpmd
+  afpacket, 64 B (root)            veth.sh testpmd32: trafgen -> veth -> testpmd        >= 1.0x testpmd
+                                   af_packet io (burst 32) -> veth, s0's rx counter
+    (ours: pipeline bench afpacket, its own AF_PACKET generator on g0, the same topology and count; with the same
+    generator for both, sudo bench/veth-bench.sh runs `pipeline run` beside the bridge and testpmd)
 
-Usage: bench/compare.py [--rounds N] [--quick] [--only pipe,vale,pipeline] [--ports actor|dedicated|busy-poll]
+Usage: bench/compare.py [--rounds N] [--quick] [--only pipe,vale,pipeline,afpacket] [--ports actor|dedicated|busy-poll]
                         [--no-build] [--install-deps] [--strict]
 Env:   REFERENCE_BENCH  the reference bench folder (default: ../shared/reference-bench beside the repo)
 Needs: the .NET SDK, gcc, python3; for pipeline-3's reference the Debian packages dpdk-dev and
-       librte-net-null23, and root (--install-deps installs them with apt-get when they are missing).
+       librte-net-null23, for afpacket root, iproute2, netsniff-ng (trafgen) and librte-net-af-packet23
+       (--install-deps installs the packages with apt-get when they are missing; afpacket is skipped without root).
 Nothing from the reference bench is copied into the repo: pipebench is built into a temporary folder under
 /tmp and removed on exit.
 """
@@ -32,7 +36,6 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(ROOT, "src", "Pipeline.Cli", "bin", "Release", "net10.0", "Pipeline.Cli.dll")
-DPDK_PACKAGES = ["dpdk-dev", "librte-net-null23"]
 
 
 def log(text):
@@ -98,28 +101,77 @@ class TestPmd:
         return float(pps.stdout.strip()), None
 
 
-def testpmd_available(install):
-    if shutil.which("dpdk-testpmd"):
-        return True, None
-    if not install:
-        return False, ("dpdk-testpmd is not installed (Debian: apt-get install " + " ".join(DPDK_PACKAGES)
-                       + "; or run this script with --install-deps as root)")
+class VethTestPmd:
+    """The reference bench's veth.sh, case testpmd32: trafgen on g0, testpmd af_packet io between f0 and f1, s0's RX."""
+
+    def __init__(self, reference, seconds):
+        self.script = os.path.join(reference, "veth.sh")
+        self.seconds = seconds
+
+    def describe(self):
+        return "veth.sh testpmd32 (trafgen, dpdk-testpmd af_packet io burst 32)"
+
+    def measure(self):
+        out = subprocess.run(["bash", self.script, str(self.seconds), "1"], env=dict(os.environ, CASES="testpmd32"),
+                             text=True, capture_output=True, stdin=subprocess.DEVNULL).stdout
+        for line in out.splitlines():
+            if "forwarded (s0 rx)" in line:
+                value = line.split(")", 1)[1].split()[0]
+                if value != "nan":
+                    return float(value), None
+        raise RuntimeError(f"{self.describe()}: no forwarded rate in its output:\n{out[-2000:]}")
+
+
+def af_packet_pmd():
+    return any(f.startswith("librte_net_af_packet") for _, _, fs in os.walk("/usr/lib") for f in fs)
+
+
+def missing_packages():
+    """The DPDK and trafgen packages the references need that are not installed."""
+    missing = [] if shutil.which("dpdk-testpmd") else ["dpdk-dev", "librte-net-null23"]
+    if not af_packet_pmd():
+        missing.append("librte-net-af-packet23")
+    if not shutil.which("trafgen"):
+        missing.append("netsniff-ng")
+    return missing
+
+
+def install_packages(packages):
+    """apt-get installs them (root); returns an error text or None."""
     if os.geteuid() != 0:
-        return False, "dpdk-testpmd is not installed and --install-deps needs root"
-    log("compare: installing " + " ".join(DPDK_PACKAGES) + " ...")
+        return "--install-deps needs root"
+    log("compare: installing " + " ".join(packages) + " ...")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *DPDK_PACKAGES]):
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
         done = subprocess.run(cmd, env=env, text=True, capture_output=True)
         if done.returncode != 0:
-            return False, f"apt-get could not install {' '.join(DPDK_PACKAGES)} here: {done.stderr.strip()[-500:]}"
-    return (True, None) if shutil.which("dpdk-testpmd") else (False, "dpdk-testpmd is still missing after apt-get install")
+            return f"apt-get could not install {' '.join(packages)} here: {done.stderr.strip()[-500:]}"
+    return None
+
+
+def testpmd_available():
+    if shutil.which("dpdk-testpmd"):
+        return True, None
+    return False, ("dpdk-testpmd is not installed (Debian: apt-get install dpdk-dev librte-net-null23; "
+                   "or run this script with --install-deps as root)")
+
+
+def afpacket_available():
+    if os.geteuid() != 0:
+        return False, "needs root (namespaces and veths): sudo python3 bench/compare.py --only afpacket"
+    if not shutil.which("dpdk-testpmd") or not af_packet_pmd():
+        return False, "dpdk-testpmd with its af_packet driver is not installed (apt-get install librte-net-af-packet23)"
+    if not shutil.which("trafgen"):
+        return False, "trafgen is not installed (apt-get install netsniff-ng)"
+    return True, None
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3, help="rounds per pair, alternating which runs first (default 3)")
     parser.add_argument("--quick", action="store_true", help="short runs: a look, not figures to quote")
-    parser.add_argument("--only", default="pipe,vale,pipeline", help="comma-separated: pipe, vale, pipeline (default all)")
+    parser.add_argument("--only", default="pipe,vale,pipeline,afpacket",
+                        help="comma-separated: pipe, vale, pipeline, afpacket (default all; afpacket needs root)")
     parser.add_argument("--no-build", action="store_true", help="use the last Release build of the CLI")
     parser.add_argument("--install-deps", action="store_true", help="apt-get install the DPDK packages if missing (root)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a case is below its target")
@@ -129,9 +181,9 @@ def main():
     if options.rounds < 1:
         parser.error("--rounds must be at least 1")
     only = set(options.only.split(","))
-    unknown = only - {"pipe", "vale", "pipeline"}
+    unknown = only - {"pipe", "vale", "pipeline", "afpacket"}
     if unknown:
-        parser.error(f"--only: unknown {', '.join(sorted(unknown))} (pipe, vale, pipeline)")
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))} (pipe, vale, pipeline, afpacket)")
 
     reference = os.environ.get("REFERENCE_BENCH", os.path.join(ROOT, "..", "shared", "reference-bench"))
     if not os.path.isfile(os.path.join(reference, "pipebench.c")):
@@ -142,6 +194,11 @@ def main():
         log("compare: building the CLI (Release) ...")
         subprocess.run(["dotnet", "build", "src/Pipeline.Cli", "-c", "Release", "-v", "q", "-nologo"], cwd=ROOT, check=True,
                        stdout=sys.stderr)
+
+    if options.install_deps and missing_packages():
+        error = install_packages(missing_packages())
+        if error:
+            log(f"compare: {error}")
 
     timing = ["--quick"] if options.quick else []
     packets = "20000000" if options.quick else "100000000"
@@ -166,7 +223,7 @@ def main():
                               PipeBench(pipebench, ["-t", "1", "-b", str(batch), "-x", "copy", "-s", "2112", "-n", packets]),
                               0.4, 20.0, None))
         if "pipeline" in only:
-            available, why = testpmd_available(options.install_deps)
+            available, why = testpmd_available()
             # Two ways to run the same pipeline: the runtime's defaults (actors on the .NET thread pool, the measuring
             # thread on the other core), and polled with fused stages (generator, pipeline and sink on the measuring
             # thread: one core, as testpmd's one forwarding lcore).
@@ -178,6 +235,16 @@ def main():
                               Ours(["pipeline-3", "--size", "64", "--batch", "256", *extra], timing),
                               TestPmd(reference, testpmd_seconds, 32) if available else None,
                               None, 20.0, why))
+
+        if "afpacket" in only:
+            available, why = afpacket_available()
+            if os.geteuid() == 0:
+                pairs.append(("afpacket 64 B",
+                              Ours(["afpacket", "--size", "64"], timing),
+                              VethTestPmd(reference, 3 if options.quick else 5) if available else None,
+                              1.0, None, why))
+            else:
+                log(f"compare: afpacket skipped: {why}")
 
         results = {}
         for name, ours, ref, _, _, why in pairs:
@@ -222,8 +289,6 @@ def main():
         print(f"{name:<30} {m:>10.2f} {t if t is not None else float('nan'):>9.2f} "
               f"{ratio if ratio is not None else float('nan'):>6.2f}  {alloc:>8.3f}  {', '.join(targets):<26} {verdict:<9} "
               + (ref.describe() if ref is not None else f"none: {why}"))
-    print()
-    print("afpacket                   not in-process: sudo bench/veth-bench.sh runs it beside the Linux bridge and testpmd af_packet")
     return 1 if failed and options.strict else 0
 
 
