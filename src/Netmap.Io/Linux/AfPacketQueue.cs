@@ -360,19 +360,45 @@ internal sealed unsafe class AfPacketQueue : IDisposable
         }
     }
 
-    /// <summary>Adds the kernel's drop count since the last call (PACKET_STATISTICS resets on read) to <see cref="KernelDrops"/>.</summary>
+    /// <summary>
+    /// Adds the kernel's drop count since the last call (PACKET_STATISTICS resets on read) to <see cref="KernelDrops"/>.
+    /// After <see cref="Dispose"/> it does nothing: the count was collected on the way out, and the descriptor's
+    /// number may already name another socket, whose count a read would steal.
+    /// </summary>
     public void CollectKernelStatistics()
     {
-        var stats = default(LibC.TpacketStatsV3);
-        var length = (uint)sizeof(LibC.TpacketStatsV3);
-        if (LibC.GetSockOpt(_socket, LibC.SOL_PACKET, LibC.PACKET_STATISTICS, &stats, &length) == 0)
+        var added = false;
+        try
         {
-            KernelDrops += stats.Drops;
+            _fd.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        try
+        {
+            var stats = default(LibC.TpacketStatsV3);
+            var length = (uint)sizeof(LibC.TpacketStatsV3);
+            if (LibC.GetSockOpt(_socket, LibC.SOL_PACKET, LibC.PACKET_STATISTICS, &stats, &length) == 0)
+            {
+                KernelDrops += stats.Drops;
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                _fd.DangerousRelease();
+            }
         }
     }
 
+    /// <summary>Collects the kernel's last drop count (it would go with the socket), then closes the socket and unmaps the rings.</summary>
     public void Dispose()
     {
+        CollectKernelStatistics();
         _map.Dispose();
         _fd.Dispose();
     }

@@ -112,6 +112,23 @@ public sealed class AfPacketBackendTests
     }
 
     [LinuxRootFact]
+    public void Frames_the_kernel_drops_on_a_full_RX_ring_are_counted_and_the_count_survives_the_close()
+    {
+        using var lab = new NetworkLab();
+        var (port, wire, pns, wns) = VethLab(lab);
+        // Two 4 KiB blocks: room for a handful of 1000-byte frames, and nobody reads them.
+        var nic = NetworkLab.RunIn(pns, () => AfPacketBackend.Open(port, new AfPacketOptions { RxBlockSize = 4096, RxBlockCount = 2, HostRings = false }));
+        var frames = Enumerable.Range(0, 300).Select(i => TestFrames.Udp(i, 1000, TestFrames.MacB, TestFrames.MacA)).ToList();
+
+        lab.Replay(wns, wire, frames);
+        nic.Dispose(); // before any GetStatistics: the kernel's count goes with the socket unless collected on the way out
+
+        var stats = nic.GetStatistics();
+        Assert.InRange(stats.KernelRxDrops, 250, 300);
+        Assert.Equal(stats.KernelRxDrops, nic.GetStatistics().KernelRxDrops); // read again after the close: not reset, not another socket's
+    }
+
+    [LinuxRootFact]
     public void Two_queues_in_a_fanout_group_deliver_every_frame_exactly_once()
     {
         using var lab = new NetworkLab();

@@ -1,0 +1,69 @@
+using Netmap.Io.Linux;
+
+namespace Netmap.Io.Tests.Linux;
+
+/// <summary>Pinning the calling thread to a CPU and giving it its mask back (the afpacket bench's generator).</summary>
+public sealed class CpuAffinityTests
+{
+    [Fact]
+    public void A_pinned_thread_runs_only_on_its_cpu_and_restore_gives_it_back_every_cpu_it_had()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Null(CpuAffinity.PinCurrentThread(0)); // nothing to pin elsewhere, and it says so
+            return;
+        }
+
+        string before = string.Empty, pinned = string.Empty, after = string.Empty;
+        var cpus = new HashSet<int>();
+        ulong[]? saved = null;
+        var thread = new Thread(() =>
+        {
+            before = AllowedList();
+            saved = CpuAffinity.PinCurrentThread(0);
+            pinned = AllowedList();
+            for (var i = 0; i < 200; i++)
+            {
+                Thread.Yield();
+                cpus.Add(Thread.GetCurrentProcessorId());
+            }
+
+            if (saved is not null)
+            {
+                CpuAffinity.Restore(saved);
+            }
+
+            after = AllowedList();
+        });
+        thread.Start();
+        thread.Join();
+
+        Assert.NotNull(saved);
+        Assert.Equal("0", pinned);
+        Assert.Equal([0], cpus);
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
+    public void A_cpu_the_thread_may_not_use_is_refused_and_nothing_changes()
+    {
+        string before = string.Empty, after = string.Empty;
+        ulong[]? saved = [];
+        var thread = new Thread(() =>
+        {
+            before = OperatingSystem.IsLinux() ? AllowedList() : string.Empty;
+            saved = CpuAffinity.PinCurrentThread(1023); // no machine here has 1024 CPUs
+            after = OperatingSystem.IsLinux() ? AllowedList() : string.Empty;
+        });
+        thread.Start();
+        thread.Join();
+
+        Assert.Null(saved);
+        Assert.Equal(before, after);
+        Assert.Null(CpuAffinity.PinCurrentThread(-1));
+    }
+
+    // The calling thread's allowed CPUs as the kernel lists them ("0-1", "0").
+    private static string AllowedList() =>
+        File.ReadAllLines("/proc/thread-self/status").Single(l => l.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)).Split(':')[1].Trim();
+}
