@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
-using Akka.Actor;
-using Akka.Configuration;
 using Netmap.Io;
 using Netmap.Io.Linux;
 using Netmap.Io.Memory;
@@ -53,17 +50,9 @@ internal sealed class AfPacketLoop : IBenchLoop
     private static readonly TimeSpan DrainQuiet = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(5);
 
-    private static readonly Akka.Configuration.Config Hocon = ConfigurationFactory.ParseString("""
-        akka.loglevel = WARNING
-        akka.stdout-loglevel = WARNING
-        akka.log-dead-letters = off
-        akka.log-dead-letters-during-shutdown = off
-        """);
-
     private readonly VethTopology _topology;
     private readonly NetmapDomain _domain;
-    private readonly ActorSystem _system;
-    private readonly PipelineRuntime _runtime;
+    private readonly BenchPipeline _pipeline;
     private readonly PortHandle _gen;
     private readonly NetDevCounters _sink;
     private readonly Dictionary<string, AfPacketBackend> _backends = new(4, StringComparer.Ordinal);
@@ -108,23 +97,24 @@ internal sealed class AfPacketLoop : IBenchLoop
             throw;
         }
 
-        _system = ActorSystem.Create("bench", Hocon);
-        PipelineRuntime? started = null;
+        BenchPipeline? started = null;
         PortHandle? gen = null;
+        NetDevCounters? sink = null;
         try
         {
-            started = PipelineRuntime.Start(_system, definition, new PipelineRuntimeOptions { Domain = _domain });
+            started = BenchPipeline.Start(definition, new PipelineRuntimeOptions { Domain = _domain });
             gen = NetworkNamespace.Run(_topology.Generator, () => _domain.Open("netmap:g0"), "netmap:g0");
-            _sink = NetDevCounters.Open(_topology.Sink, "s0");
-            _sinkStart = _sink.Read().RxPackets;
+            sink = NetDevCounters.Open(_topology.Sink, "s0");
+            _sinkStart = sink.Read().RxPackets;
+            _sink = sink;
             _gen = gen;
-            _runtime = started;
+            _pipeline = started;
         }
         catch
         {
-            started?.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            sink?.Dispose();
             gen?.Dispose();
-            _system.Terminate().GetAwaiter().GetResult();
+            started?.Dispose();
             _domain.Dispose();
             _topology.Dispose();
             throw;
@@ -143,13 +133,7 @@ internal sealed class AfPacketLoop : IBenchLoop
     public string? Note => _note;
 
     /// <summary>Why the forwarder cannot carry frames of <paramref name="size"/> bytes in batches of <paramref name="batch"/> slots, or null.</summary>
-    public static string? Unfit(int size, int batch)
-    {
-        var fragments = SlotWriter.Fragments(size, BufferSize);
-        return fragments > batch
-            ? string.Create(CultureInfo.InvariantCulture, $"a {size}-byte frame takes {fragments} slots, more than a batch of {batch}: the runtime would drop every one as too-big")
-            : null;
-    }
+    public static string? Unfit(int size, int batch) => SlotWriter.Unfit(size, batch, BufferSize);
 
     /// <summary>The forwarder: <c>netmap:f0 -> netmap:f1</c> in namespace <paramref name="netns"/>, no stage (testpmd's io forwarding).</summary>
     public static string CreateYaml(string netns, int batch, BenchPorts ports)
@@ -207,7 +191,14 @@ internal sealed class AfPacketLoop : IBenchLoop
             tx.TxSync(); // copies the burst into g0's AF_PACKET ring and kicks it
             var got = sink.Read().RxPackets - start - received;
             received += got;
-            idleSince = got > 0 ? 0 : CheckStall(idleSince);
+            if (got > 0)
+            {
+                idleSince = 0;
+            }
+            else if (BenchStall.Stalled(ref idleSince, StallTimeout))
+            {
+                throw new BenchFailedException($"afpacket: no frame reached the sink for {StallTimeout.TotalSeconds} s ({_sent + sent} offered, {_received + received} received)");
+            }
             if (k == 0 && got == 0)
             {
                 spin.SpinOnce(sleep1Threshold: -1);
@@ -243,7 +234,7 @@ internal sealed class AfPacketLoop : IBenchLoop
         }
 
         _note = Account(delivered - _sinkStart); // before the stop closes the sockets, which takes their drop counts along
-        _runtime.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+        _pipeline.Stop();
     }
 
     public void Dispose()
@@ -251,10 +242,10 @@ internal sealed class AfPacketLoop : IBenchLoop
         Unpin();
         try
         {
-            _runtime.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            _pipeline.Stop();
             _gen.Dispose();
             _sink.Dispose();
-            _system.Terminate().GetAwaiter().GetResult();
+            _pipeline.Dispose();
             _domain.AssertNoLeaks();
         }
         finally
@@ -298,7 +289,7 @@ internal sealed class AfPacketLoop : IBenchLoop
         var offered = Statistics("g0").SentFrames;
         var f0 = Statistics("f0");
         long pipelineDrops = 0;
-        foreach (var node in _runtime.Counters)
+        foreach (var node in _pipeline.Runtime.Counters)
         {
             pipelineDrops += node.TotalDrops;
         }
@@ -339,21 +330,4 @@ internal sealed class AfPacketLoop : IBenchLoop
 
     private static string Percent(long part, long whole) =>
         whole == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100.0 * part / whole:0.#}%");
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private long CheckStall(long idleSince)
-    {
-        var now = Stopwatch.GetTimestamp();
-        if (idleSince == 0)
-        {
-            return now;
-        }
-
-        if (Stopwatch.GetElapsedTime(idleSince, now) > StallTimeout)
-        {
-            throw new BenchFailedException($"afpacket: no frame reached the sink for {StallTimeout.TotalSeconds} s ({_sent} offered, {_received} received before this chunk)");
-        }
-
-        return idleSince;
-    }
 }

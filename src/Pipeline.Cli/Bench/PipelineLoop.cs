@@ -1,10 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
-using Akka.Actor;
-using Akka.Configuration;
 using Netmap.Io;
 using Netmap.Io.Memory;
 using Netmap.Io.Ports;
@@ -42,16 +39,9 @@ internal sealed class PipelineLoop : IBenchLoop
     private const int Headroom = 128;
     private const int Window = 4;
 
-    private static readonly Akka.Configuration.Config Hocon = ConfigurationFactory.ParseString("""
-        akka.loglevel = WARNING
-        akka.stdout-loglevel = WARNING
-        akka.log-dead-letters = off
-        akka.log-dead-letters-during-shutdown = off
-        """);
-
     private readonly string _name;
     private readonly NetmapDomain _domain;
-    private readonly ActorSystem _system;
+    private readonly BenchPipeline _pipeline;
     private readonly PipelineRuntime _runtime;
     private readonly PortHandle _gen;
     private readonly PortHandle _sink;
@@ -77,11 +67,10 @@ internal sealed class PipelineLoop : IBenchLoop
         var definition = PipelineLoader.Parse(Yaml, $"<{_name}>", BuiltInStages.CreateRegistry());
         var memory = definition.Memory;
         _domain = new NetmapDomain(new ArenaOptions { BufferCount = memory.Buffers, BufferSize = memory.BufferSize });
-        _system = ActorSystem.Create("bench", Hocon);
-        PipelineRuntime? started = null;
+        BenchPipeline? started = null;
         try
         {
-            started = PipelineRuntime.Start(_system, definition, new PipelineRuntimeOptions { Domain = _domain, Polled = runtime?.Polled ?? false });
+            started = BenchPipeline.Start(definition, new PipelineRuntimeOptions { Domain = _domain, Polled = runtime?.Polled ?? false });
             var options = new RegisterOptions
             {
                 TxSlots = SlotsPerRing,
@@ -90,12 +79,12 @@ internal sealed class PipelineLoop : IBenchLoop
             };
             _gen = _domain.Open("netmap:bench{0", options);
             _sink = _domain.Open("netmap:bench}1", options);
-            _runtime = started;
+            _pipeline = started;
+            _runtime = started.Runtime;
         }
         catch
         {
-            started?.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
-            _system.Terminate().GetAwaiter().GetResult();
+            started?.Dispose();
             _domain.Dispose();
             throw;
         }
@@ -106,13 +95,7 @@ internal sealed class PipelineLoop : IBenchLoop
     }
 
     /// <summary>Why the runtime cannot carry frames of <paramref name="size"/> bytes in batches of <paramref name="batch"/> slots, or null.</summary>
-    public static string? Unfit(int size, int batch)
-    {
-        var fragments = SlotWriter.Fragments(size, BufferSize - Headroom);
-        return fragments > batch
-            ? string.Create(CultureInfo.InvariantCulture, $"a {size}-byte frame takes {fragments} slots, more than a batch of {batch}: the runtime would drop every one as too-big")
-            : null;
-    }
+    public static string? Unfit(int size, int batch) => SlotWriter.Unfit(size, batch, BufferSize - Headroom);
 
     /// <summary>The pipeline that runs, as YAML.</summary>
     public string Yaml { get; }
@@ -225,7 +208,14 @@ internal sealed class PipelineLoop : IBenchLoop
             rx.Head = rx.Cur = j; // released by the next RxSync
             received += got;
             // Stalled is "nothing arrives", even while the generator still finds room (a port dropping all).
-            idleSince = got > 0 ? 0 : CheckStall(idleSince);
+            if (got > 0)
+            {
+                idleSince = 0;
+            }
+            else if (BenchStall.Stalled(ref idleSince, StallTimeout))
+            {
+                throw new BenchFailedException($"{_name}: no packet moved for {StallTimeout.TotalSeconds} s ({_sent + sent} sent, {_received + received} received)");
+            }
             if (k > 0 || got > 0)
             {
                 spin.Reset();
@@ -269,7 +259,7 @@ internal sealed class PipelineLoop : IBenchLoop
             Thread.Yield();
         }
 
-        _runtime.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+        _pipeline.Stop();
         var drops = new StringBuilder();
         foreach (var node in _runtime.Counters)
         {
@@ -291,32 +281,15 @@ internal sealed class PipelineLoop : IBenchLoop
     {
         try
         {
-            _runtime.StopAsync(TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
+            _pipeline.Stop();
             _gen.Dispose();
             _sink.Dispose();
-            _system.Terminate().GetAwaiter().GetResult();
+            _pipeline.Dispose();
             _domain.AssertNoLeaks();
         }
         finally
         {
             _domain.Dispose();
         }
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private long CheckStall(long idleSince)
-    {
-        var now = Stopwatch.GetTimestamp();
-        if (idleSince == 0)
-        {
-            return now;
-        }
-
-        if (Stopwatch.GetElapsedTime(idleSince, now) > StallTimeout)
-        {
-            throw new BenchFailedException($"{_name}: no packet moved for {StallTimeout.TotalSeconds} s ({_sent} sent, {_received} received before this chunk)");
-        }
-
-        return idleSince;
     }
 }

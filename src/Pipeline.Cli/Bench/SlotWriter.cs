@@ -93,4 +93,16 @@ internal static class SlotWriter
 
     /// <summary>Slots a packet of <paramref name="size"/> bytes takes at <paramref name="capacity"/> bytes per slot.</summary>
     public static int Fragments(int size, int capacity) => (size + capacity - 1) / capacity;
+
+    /// <summary>
+    /// Why a pipeline with batches of <paramref name="batch"/> slots cannot carry frames of <paramref name="size"/> bytes
+    /// at <paramref name="capacity"/> bytes per slot (it would drop every one as too-big), or null.
+    /// </summary>
+    public static string? Unfit(int size, int batch, int capacity)
+    {
+        var fragments = Fragments(size, capacity);
+        return fragments > batch
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"a {size}-byte frame takes {fragments} slots, more than a batch of {batch}: the runtime would drop every one as too-big")
+            : null;
+    }
 }

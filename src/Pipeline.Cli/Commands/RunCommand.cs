@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
-using Akka.Configuration;
 using Pipeline.Cli.Console;
 using Pipeline.Metrics;
 using Pipeline.Runtime;
@@ -28,13 +27,6 @@ internal static class RunCommand
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(250);
-
-    private static readonly Akka.Configuration.Config Hocon = ConfigurationFactory.ParseString("""
-        akka.loglevel = WARNING
-        akka.stdout-loglevel = WARNING
-        akka.log-dead-letters = off
-        akka.log-dead-letters-during-shutdown = off
-        """);
 
     /// <summary>The <c>run</c> command.</summary>
     public static Command Create(CliContext context)
@@ -105,7 +97,7 @@ internal static class RunCommand
             return await ClusterRun.ExecuteAsync(settings, definition, context, stop).ConfigureAwait(false);
         }
 
-        var system = ActorSystem.Create("pipeline", Hocon);
+        var system = ActorSystem.Create("pipeline", QuietAkka.Config);
         try
         {
             PipelineRuntime runtime;
