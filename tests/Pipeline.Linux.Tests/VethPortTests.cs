@@ -1,4 +1,5 @@
 using Netmap.Io.Tests.Linux;
+using Pipeline.Stages;
 using Pipeline.Testing;
 
 namespace Pipeline.Linux.Tests;
@@ -127,6 +128,38 @@ public sealed class VethPortTests
         var verdicts = ChecksumVerdicts(captured);
         Assert.Equal(correct.Count, verdicts.Count);
         Assert.All(verdicts, verdict => Assert.Equal(("1", "1"), verdict));
+    }
+
+    [LinuxPipelineFact]
+    public async Task Frames_the_kernel_drops_because_the_pipeline_cannot_keep_up_are_counted_as_the_ports_overflow_drops()
+    {
+        LinuxTools.Require();
+        using var lab = new NetworkLab();
+        var (pns, wns, port, wire) = Pair(lab);
+        const int sent = 20_000; // 20 MB: five times the AF_PACKET ring's 4 MiB
+        var frames = Enumerable.Range(0, sent).Select(i => TestFrames.Udp(i, 1000, TestFrames.MacB, TestFrames.MacA)).ToList();
+
+        await using (var live = LivePipeline.Start($$"""
+            name: veth-overflow
+            ports:
+              wire:  { spec: "netmap:{{port}}", netns: {{pns}} }
+              stuck: { spec: "netmap:stuck{0" }
+            pipes:
+              - wire -> stuck
+            """))
+        {
+            // Nobody reads the other end of the pipe: once its ring is full the pipeline stops reading the wire (back
+            // pressure), the socket's ring fills, and the kernel drops the rest.
+            lab.Replay(wns, wire, frames);
+            var counters = live["wire"];
+            Assert.True(
+                LivePipeline.WaitUntil(() => counters.Drops(DropReason.Overflow) > 0 && counters.InPackets + counters.Drops(DropReason.Overflow) > sent - 8192),
+                $"{counters.InPackets} in, {counters.Drops(DropReason.Overflow)} overflow of {sent}");
+            var snapshot = counters.Snapshot();
+            Assert.Equal(snapshot.TotalDrops, snapshot.Drops[DropReason.Overflow]);
+            Assert.True(snapshot.InPackets + snapshot.TotalDrops <= sent, $"{snapshot.InPackets} in + {snapshot.TotalDrops} dropped > {sent} sent");
+            Assert.InRange(snapshot.InPackets, 1, 8192); // what the pipe and the in-flight batches hold
+        }
     }
 
     // Two namespaces joined by a veth: the pipeline's end (port) in pns, the wire's end in wns.

@@ -139,6 +139,15 @@ public sealed class AfPacketBackend : INicBackend
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>The kernel's count is collected on each call (a getsockopt): ask a few times a second, not per packet.</remarks>
+    public long RxMissed(int queue)
+    {
+        var q = _queues[queue];
+        q.CollectKernelStatistics();
+        return q.KernelDrops;
+    }
+
     /// <summary>Counters summed over the queues (AF_PACKET's kernel drop count is collected on each call).</summary>
     public NicStatistics GetStatistics()
     {

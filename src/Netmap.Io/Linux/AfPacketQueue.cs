@@ -22,6 +22,7 @@ internal sealed unsafe class AfPacketQueue : IDisposable
     private readonly FileDescriptor _fd;
     private readonly MappedMemory _map;
     private readonly int _socket;
+    private long _kernelDrops; // added to by any thread that collects the kernel's count
 
     private readonly byte* _rx;
     private readonly int _rxBlockSize;
@@ -88,7 +89,7 @@ internal sealed unsafe class AfPacketQueue : IDisposable
     public long TxKickErrors { get; private set; }
 
     /// <summary>Frames the kernel dropped because the RX ring was full (PACKET_STATISTICS, accumulated).</summary>
-    public long KernelDrops { get; private set; }
+    public long KernelDrops => Volatile.Read(ref _kernelDrops);
 
     /// <summary>
     /// Opens the socket, sets both rings up, maps them and binds to <paramref name="ifIndex"/>. With
@@ -383,7 +384,7 @@ internal sealed unsafe class AfPacketQueue : IDisposable
             var length = (uint)sizeof(LibC.TpacketStatsV3);
             if (LibC.GetSockOpt(_socket, LibC.SOL_PACKET, LibC.PACKET_STATISTICS, &stats, &length) == 0)
             {
-                KernelDrops += stats.Drops;
+                Interlocked.Add(ref _kernelDrops, stats.Drops); // readers of several threads may collect at once
             }
         }
         finally

@@ -9,6 +9,7 @@ using Netmap.Io.Ports.Nic;
 using Pipeline.Cli.Console;
 using Pipeline.Config;
 using Pipeline.Runtime;
+using Pipeline.Stages;
 using Stages;
 
 namespace Pipeline.Cli.Bench;
@@ -287,9 +288,12 @@ internal sealed class AfPacketLoop : IBenchLoop
     private string Account(long delivered)
     {
         var offered = Statistics("g0").SentFrames;
-        var f0 = Statistics("f0");
-        long pipelineDrops = 0;
-        foreach (var node in _pipeline.Runtime.Counters)
+        // The pipeline counts what f0's socket ring had no room for as overflow drops of port f0 (the device's missed
+        // count); the rest of its drops are its own.
+        var counters = _pipeline.Runtime;
+        var ringFull = counters.CountersOf("f0").Drops(DropReason.Overflow);
+        long pipelineDrops = -ringFull;
+        foreach (var node in counters.Counters)
         {
             pipelineDrops += node.TotalDrops;
         }
@@ -302,11 +306,11 @@ internal sealed class AfPacketLoop : IBenchLoop
             f1Backlog = f1.Read().TxDropped;
         }
 
-        var unaccounted = offered - delivered - g0Backlog - f0.KernelRxDrops - pipelineDrops - f1Backlog;
+        var unaccounted = offered - delivered - g0Backlog - ringFull - pipelineDrops - f1Backlog;
         var invariant = CultureInfo.InvariantCulture;
         var note = new StringBuilder();
         note.Append(invariant, $"whole run: {Units.Count(offered)} offered, {Units.Count(delivered)} delivered ({Percent(delivered, offered)})");
-        note.Append(invariant, $"; dropped: g0->f0 veth backlog {Units.Count(g0Backlog)}, f0 ring full {Units.Count(f0.KernelRxDrops)}, pipeline {Units.Count(pipelineDrops)}, f1->s0 veth backlog {Units.Count(f1Backlog)}");
+        note.Append(invariant, $"; dropped: g0->f0 veth backlog {Units.Count(g0Backlog)}, f0 ring full {Units.Count(ringFull)}, pipeline {Units.Count(pipelineDrops)}, f1->s0 veth backlog {Units.Count(f1Backlog)}");
         if (unaccounted > 0)
         {
             throw new BenchFailedException($"afpacket: {Units.Count(unaccounted)} frames lost without a count ({note})");

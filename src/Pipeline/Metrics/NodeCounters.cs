@@ -23,6 +23,7 @@ public sealed class NodeCounters
     private long _outPackets;
     private long _outBytes;
     private long _faults;
+    private Func<long>? _missed;
 
     /// <summary>Counters for node <paramref name="name"/>.</summary>
     public NodeCounters(string name, NodeRole role)
@@ -53,17 +54,18 @@ public sealed class NodeCounters
     public long Faults => Volatile.Read(ref _faults);
 
     /// <summary>Packets dropped for <paramref name="reason"/>.</summary>
-    public long Drops(DropReason reason) => Volatile.Read(ref _drops[(int)reason]);
+    public long Drops(DropReason reason) => Read((int)reason, reason == DropReason.Overflow ? Missed() : 0);
 
     /// <summary>All drops.</summary>
     public long TotalDrops
     {
         get
         {
+            var missed = Missed();
             long total = 0;
             for (var i = 0; i < _drops.Length; i++)
             {
-                total += Volatile.Read(ref _drops[i]);
+                total += Read(i, missed);
             }
 
             return total;
@@ -74,9 +76,10 @@ public sealed class NodeCounters
     public NodeCountersSnapshot Snapshot()
     {
         var drops = new Dictionary<DropReason, long>();
+        var missed = Missed();
         for (var i = 0; i < _drops.Length; i++)
         {
-            var n = Volatile.Read(ref _drops[i]);
+            var n = Read(i, missed);
             if (n != 0)
             {
                 drops[(DropReason)i] = n;
@@ -107,6 +110,17 @@ public sealed class NodeCounters
     }
 
     internal void AddFault() => Interlocked.Increment(ref _faults);
+
+    /// <summary>
+    /// Counts what <paramref name="missed"/> returns (a device's RX-missed total: frames its ring had no room for, which
+    /// the port never saw) as <see cref="DropReason.Overflow"/> drops of this port, read whenever the counters are.
+    /// </summary>
+    internal void CountDeviceMissed(Func<long> missed) => _missed = missed;
+
+    private long Missed() => _missed?.Invoke() ?? 0;
+
+    private long Read(int reason, long missed) =>
+        Volatile.Read(ref _drops[reason]) + (reason == (int)DropReason.Overflow ? missed : 0);
 }
 
 /// <summary>A copy of a node's counters.</summary>

@@ -3,6 +3,7 @@ using Akka.Event;
 using Netmap.Io;
 using Netmap.Io.Memory;
 using Netmap.Io.Ports;
+using Netmap.Io.Ports.Nic;
 using Netmap.Io.Rings;
 using Pipeline.Config;
 using Pipeline.Metrics;
@@ -377,6 +378,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
                 gate.Credits = memory.Window;
             }
 
+            CountDeviceMissed(nodes);
             var supervisor = system.ActorOf(Props.Create(() => new PipelineSupervisor(nodes)), "pipeline-" + Uri.EscapeDataString(definition.Name) + "-" + Guid.NewGuid().ToString("N")[..8]);
             return new PipelineRuntime(definition, domain, ownsDomain, pool, handles, nodes, syncThreads, supervisor, (dispatchers, dispatcher));
         }
@@ -398,6 +400,46 @@ public sealed class PipelineRuntime : IAsyncDisposable
             }
 
             throw;
+        }
+    }
+
+    // A device port that feeds the pipeline counts the frames its device had no room for (its RX queues' missed
+    // count: netmap's NIC RX ring full, AF_PACKET's ring) as overflow drops of that port: they were lost before the
+    // pipeline saw them, and nothing may be lost without a count. Read when the counters are (a getsockopt per
+    // queue), not per packet. A port the pipeline only sends on does not read its RX ring: its device's drops are
+    // not the pipeline's.
+    private static void CountDeviceMissed(List<NodeState> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            if (node is not PortNode { Handle.Port: NicPort nic } port || port.Outputs.Length == 0 || port.Outputs[0].Edge < 0)
+            {
+                continue;
+            }
+
+            var queues = new List<int>();
+            foreach (var ring in port.Handle.RxRings)
+            {
+                if (!ring.IsHostRing)
+                {
+                    queues.Add(ring.RingId);
+                }
+            }
+
+            if (queues.Count > 0)
+            {
+                var backend = nic.Backend;
+                port.Counters.CountDeviceMissed(() =>
+                {
+                    long missed = 0;
+                    foreach (var queue in queues)
+                    {
+                        missed += backend.RxMissed(queue);
+                    }
+
+                    return missed;
+                });
+            }
         }
     }
 

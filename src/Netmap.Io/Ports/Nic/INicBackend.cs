@@ -114,4 +114,11 @@ public interface INicBackend : IDisposable
     void EnableNotify(bool enabled)
     {
     }
+
+    /// <summary>
+    /// Frames device RX queue <paramref name="queue"/> dropped before the port could take them, since the backend
+    /// opened: its ring was full (DPDK's <c>imissed</c>, AF_PACKET's PACKET_STATISTICS drops). Any thread may ask,
+    /// also after <see cref="IDisposable.Dispose"/> (the count is kept). Default: 0, the device cannot tell.
+    /// </summary>
+    long RxMissed(int queue) => 0;
 }
