@@ -33,7 +33,7 @@ internal sealed class PipeLoop : IBenchLoop
     {
         _size = size;
         _batch = (uint)batch;
-        _domain = new NetmapDomain();
+        _domain = new NetmapDomain { NoTimestamp = true }; // as the pipeline runtime's domain and pipebench: no clock read per RX sync
         try
         {
             var options = new RegisterOptions { TxSlots = SlotsPerRing, RxSlots = SlotsPerRing };
@@ -88,8 +88,7 @@ internal sealed class PipeLoop : IBenchLoop
             }
 
             sum += SlotWriter.Consume(rx, j, tail, ref received);
-            rx.Head = rx.Cur = tail;
-            status |= rx.RxSync(); // release; the next TxSync refreshes the TX tail
+            rx.Head = rx.Cur = tail; // released by the next RxSync, which also takes the next batch (one sync a round, as a netmap loop)
         }
 
         if (status != SyncStatus.Ok)

@@ -66,7 +66,7 @@ internal sealed class PipelineLoop : IBenchLoop
         Yaml = CreateYaml(scenario, batch, ports, runtime);
         var definition = PipelineLoader.Parse(Yaml, $"<{_name}>", BuiltInStages.CreateRegistry());
         var memory = definition.Memory;
-        _domain = new NetmapDomain(new ArenaOptions { BufferCount = memory.Buffers, BufferSize = memory.BufferSize });
+        _domain = new NetmapDomain(new ArenaOptions { BufferCount = memory.Buffers, BufferSize = memory.BufferSize }) { NoTimestamp = true }; // as `pipeline run`'s
         BenchPipeline? started = null;
         try
         {

@@ -31,7 +31,7 @@ internal sealed class ValeLoop : IBenchLoop
     {
         _size = size;
         _batch = (uint)batch;
-        _domain = new NetmapDomain();
+        _domain = new NetmapDomain { NoTimestamp = true }; // as the pipeline runtime's domain and pipebench: no clock read per RX sync
         try
         {
             var options = new RegisterOptions { TxSlots = SlotsPerRing, RxSlots = SlotsPerRing };
