@@ -25,8 +25,11 @@ public sealed class TapBackend : INicBackend
     private readonly TapQueue[] _queues;
     private readonly int _maxUntagged;
     private readonly BackendNotifier _notifier;
+    private readonly NetDevCounters? _counters;
+    private readonly long _missedBase;
+    private long _missedFinal = -1;
 
-    private TapBackend(string name, TapQueue[] queues, int mtu, bool created)
+    private TapBackend(string name, TapQueue[] queues, int mtu, bool created, NetDevCounters? counters)
     {
         InterfaceName = name;
         _queues = queues;
@@ -34,6 +37,8 @@ public sealed class TapBackend : INicBackend
         _maxUntagged = mtu + 14;
         MaxFrameSize = mtu + NetInterface.FrameOverhead;
         _notifier = new BackendNotifier(name, QueueDescriptors);
+        _counters = counters;
+        _missedBase = counters is not null && counters.TryRead(out var now) ? now.TxDropped : 0;
     }
 
     /// <inheritdoc/>
@@ -111,7 +116,19 @@ public sealed class TapBackend : INicBackend
                 throw LinuxErrors.Create(LinuxErrors.LastErrno, spec, $"SIOCGIFMTU on {name}", "CAP_NET_ADMIN", name);
             }
 
-            return new TapBackend(name, opened, mtu, created: !existed);
+            // The TAP's kernel counters, opened here, in its namespace. A TAP counts the frames for its reader that
+            // found the reader's queue full as transmit drops; RxMissed reports them (from this open on).
+            NetDevCounters? counters = null;
+            try
+            {
+                counters = NetDevCounters.OpenHere(name);
+            }
+            catch (NetmapException)
+            {
+                // no /proc: the drops cannot be read, RxMissed stays 0
+            }
+
+            return new TapBackend(name, opened, mtu, created: !existed, counters);
         }
         catch
         {
@@ -121,6 +138,35 @@ public sealed class TapBackend : INicBackend
             }
 
             throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The kernel counts one figure for the whole TAP (its transmit drops: frames for the reader whose queue was
+    /// full), so queue 0 reports it and the other queues 0. Read from <c>/proc/net/dev</c> on each call (not per
+    /// packet); after <see cref="Dispose"/>, the last value read on the way out.
+    /// </remarks>
+    public long RxMissed(int queue)
+    {
+        if (queue != 0 || _counters is null)
+        {
+            return 0;
+        }
+
+        var final = Volatile.Read(ref _missedFinal);
+        if (final >= 0)
+        {
+            return final;
+        }
+
+        try
+        {
+            return _counters.TryRead(out var now) ? Math.Max(0, now.TxDropped - _missedBase) : 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return Volatile.Read(ref _missedFinal); // closed meanwhile: the value read on the way out
         }
     }
 
@@ -227,6 +273,13 @@ public sealed class TapBackend : INicBackend
         if (!_notifier.Close())
         {
             return;
+        }
+
+        if (_counters is not null)
+        {
+            // Read before the queues close: a TAP this backend created vanishes with its last queue, counters and all.
+            Volatile.Write(ref _missedFinal, RxMissed(0));
+            _counters.Dispose();
         }
 
         foreach (var queue in _queues)

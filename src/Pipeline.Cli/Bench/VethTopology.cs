@@ -198,3 +198,12 @@ internal sealed class VethTopology : IDisposable
         }
     }
 }
+
+/// <summary>The bench's reads of <see cref="NetDevCounters"/>: an interface gone mid-run fails the case.</summary>
+internal static class NetDevCountersRead
+{
+    /// <summary>The counters now.</summary>
+    /// <exception cref="BenchFailedException">The interface is no longer in its namespace.</exception>
+    public static InterfaceCounters Read(this NetDevCounters counters) =>
+        counters.TryRead(out var now) ? now : throw new BenchFailedException($"afpacket: interface {counters.InterfaceName} is no longer in its namespace");
+}

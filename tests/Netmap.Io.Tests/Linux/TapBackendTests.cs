@@ -35,6 +35,26 @@ public sealed class TapBackendTests
     }
 
     [LinuxRootFact]
+    public void Frames_for_a_reader_whose_queue_is_full_are_counted_as_RX_missed_and_the_count_survives_the_close()
+    {
+        using var lab = new NetworkLab();
+        var ns = lab.Namespace("t");
+        var name = lab.LinkName('t');
+        var tap = NetworkLab.RunIn(ns, () => TapBackend.Open(name));
+        NetworkLab.DisableIpv6(ns, name);
+        var frames = Enumerable.Range(0, 3000).Select(i => TestFrames.Udp(i, 200, TestFrames.MacA, TestFrames.MacB)).ToList();
+
+        // Nobody reads the TAP: the kernel queues 1000 frames (txqueuelen) for us and drops the rest.
+        lab.Replay(ns, name, frames);
+        var missed = tap.RxMissed(0);
+        tap.Dispose();
+
+        Assert.InRange(missed, 1500, 3000);
+        Assert.Equal(0, tap.RxMissed(1)); // one figure for the whole TAP, on queue 0
+        Assert.Equal(missed, tap.RxMissed(0)); // after the close (the TAP is gone): the last value read
+    }
+
+    [LinuxRootFact]
     public void A_created_TAP_is_removed_on_close_and_an_existing_one_is_kept()
     {
         using var lab = new NetworkLab();
