@@ -42,7 +42,7 @@ internal sealed record BenchResult(BenchCase Case)
     /// <summary>True when the case ran to the end and its figures count.</summary>
     public bool Ran => Unavailable is null && Failure is null;
 
-    /// <summary>What to print instead of figures when the case did not run: <c>not available yet: ...</c> or <c>failed: ...</c>.</summary>
+    /// <summary>What to print instead of figures when the case did not run: <c>not available here: ...</c> or <c>failed: ...</c>.</summary>
     public string? Problem => Unavailable ?? (Failure is null ? null : "failed: " + Failure);
 
     /// <summary>Millions of packets per second.</summary>
