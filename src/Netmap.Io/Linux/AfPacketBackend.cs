@@ -37,6 +37,7 @@ public sealed class AfPacketBackend : INicBackend
     private readonly BackendNotifier _notifier;
     private int _hostRxRings = 1;
     private HostStackPath? _host;
+    private InterfaceLock? _owner;
 
     private AfPacketBackend(string interfaceName, string spec, int interfaceIndex, AfPacketQueue[] queues, int fanoutGroup, bool hostRings)
     {
@@ -104,6 +105,7 @@ public sealed class AfPacketBackend : INicBackend
             ThrowHelper.Netmap(NetmapError.ENXIO, spec, $"no such interface '{interfaceName}' in this network namespace");
         }
 
+        var owner = InterfaceLock.Acquire(interfaceName, spec);
         var queues = new AfPacketQueue[options.Queues];
         var opened = 0;
         try
@@ -126,10 +128,11 @@ public sealed class AfPacketBackend : INicBackend
                 }
             }
 
-            return new AfPacketBackend(interfaceName, spec, ifIndex, queues, group, options.HostRings);
+            return new AfPacketBackend(interfaceName, spec, ifIndex, queues, group, options.HostRings) { _owner = owner };
         }
         catch
         {
+            owner?.Dispose();
             for (var i = 0; i < opened; i++)
             {
                 queues[i].Dispose();
@@ -364,6 +367,8 @@ public sealed class AfPacketBackend : INicBackend
         {
             queue.Dispose();
         }
+
+        Interlocked.Exchange(ref _owner, null)?.Dispose(); // the interface is free for another process now
     }
 
     private void LeaveHostPath()

@@ -129,6 +129,45 @@ public sealed class AfPacketBackendTests
     }
 
     [LinuxRootFact]
+    public void An_interface_has_one_owner_at_a_time_and_is_free_again_once_the_owner_closes_it()
+    {
+        using var lab = new NetworkLab();
+        var (port, _, pns, _) = VethLab(lab);
+        var first = NetworkLab.RunIn(pns, () => AfPacketBackend.Open(port, new AfPacketOptions { HostRings = false }));
+
+        var busy = Assert.Throws<NetmapException>(() => NetworkLab.RunIn(pns, () => AfPacketBackend.Open(port, new AfPacketOptions { HostRings = false })));
+        Assert.Equal(NetmapError.EBUSY, busy.Code);
+        Assert.Contains($"interface {port} is already in netmap mode in another process or domain", busy.Message, StringComparison.Ordinal);
+
+        first.Dispose();
+        using var second = NetworkLab.RunIn(pns, () => AfPacketBackend.Open(port, new AfPacketOptions { HostRings = false }));
+        Assert.Equal(port, second.InterfaceName);
+    }
+
+    [LinuxRootFact]
+    public void Another_process_owning_the_interface_is_refused_but_the_same_name_in_another_namespace_is_not_the_same_interface()
+    {
+        using var lab = new NetworkLab();
+        var (port, _, pns, _) = VethLab(lab);
+        var other = lab.Namespace("o");
+        // A stand-in for another netmap-io process: it holds the interface's abstract name in the port's namespace.
+        var holder = "import socket, sys, time\ns = socket.socket(socket.AF_UNIX)\ns.bind('\\0netmap-io/' + sys.argv[1])\nprint('held', flush=True)\ntime.sleep(60)\n";
+        using var owner = Tools.Start("ip", "netns", "exec", pns, "python3", "-c", holder, port);
+        Assert.Equal("held", owner.StandardOutput.ReadLine());
+        using var elsewhere = Tools.Start("ip", "netns", "exec", other, "python3", "-c", holder, port); // not the port's namespace
+        Assert.Equal("held", elsewhere.StandardOutput.ReadLine());
+
+        var busy = Assert.Throws<NetmapException>(() => NetworkLab.RunIn(pns, () => AfPacketBackend.Open(port, new AfPacketOptions { HostRings = false })));
+        Assert.Equal(NetmapError.EBUSY, busy.Code);
+
+        owner.Kill();
+        owner.WaitForExit();
+        using var nic = NetworkLab.RunIn(pns, () => AfPacketBackend.Open(port, new AfPacketOptions { HostRings = false })); // the name went with the process
+        elsewhere.Kill();
+        elsewhere.WaitForExit();
+    }
+
+    [LinuxRootFact]
     public void Two_queues_in_a_fanout_group_deliver_every_frame_exactly_once()
     {
         using var lab = new NetworkLab();
