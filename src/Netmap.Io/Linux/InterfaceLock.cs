@@ -12,7 +12,7 @@ namespace Netmap.Io.Linux;
 /// <remarks>
 /// Taken on the thread that opens the interface, which is inside the interface's namespace. Where no such socket can
 /// be made (not Linux), nothing is checked: the lock guards against a mistake, it does not enforce a policy.
-/// <c>ss -xlp | grep netmap-io</c> shows who holds which interface.
+/// <c>ss -xp | grep netmap-io</c>, run in the namespace, shows who holds which of its interfaces.
 /// </remarks>
 internal sealed class InterfaceLock : IDisposable
 {
