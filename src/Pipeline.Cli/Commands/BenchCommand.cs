@@ -32,7 +32,7 @@ internal static class BenchCommand
         var size = ListOption("--size", "-s", "B", BenchCase.MinSize, BenchCase.MaxSize, "Frame sizes in bytes without FCS, comma-separated. Default: 64,1500 (vale: 60,1500).");
         var batch = ListOption("--batch", "-b", "N", 1, BenchCase.MaxBatch, "Batches, comma-separated: packets per sync (pipe, vale) or the runtime's batch-size (pipeline-N). Default: 32 (pipeline-N: 256).");
         var duration = SecondsOption("--duration", "-d", "Seconds measured per case. Default: 2 (--quick: 0.5).");
-        var warmup = SecondsOption("--warmup", null, "Seconds of warm-up per case before measuring. Default: 1 (--quick: 0.2).");
+        var warmup = SecondsOption("--warmup", null, "Seconds of warm-up per case before measuring. Default: 1 (--quick too: the pipelines need it).");
         var quick = new Option<bool>("--quick", "-q") { Description = "Short runs: a look at the figures, not figures to quote." };
         var rounds = new Option<int>("--rounds", "-r") { Description = "Runs per case, round-robin over the cases; the median is reported. Default: 1.", HelpName = "N", DefaultValueFactory = _ => 1 };
         rounds.Validators.Add(result =>
