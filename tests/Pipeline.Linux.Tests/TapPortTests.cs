@@ -1,4 +1,5 @@
 using Netmap.Io.Tests.Linux;
+using Pipeline.Stages;
 
 namespace Pipeline.Linux.Tests;
 
@@ -48,5 +49,35 @@ public sealed class TapPortTests
 
         // The TAP was the pipeline's: it vanished with the port.
         Assert.True(LivePipeline.WaitUntil(() => Tools.TryRun("ip", "-n", k, "link", "show", tap).Code != 0), $"TAP {tap} is still in {k}");
+    }
+
+    [LinuxPipelineFact]
+    public async Task Frames_the_tap_had_no_room_for_because_the_pipeline_could_not_keep_up_are_the_ports_overflow_drops()
+    {
+        LinuxTools.Require();
+        using var lab = new NetworkLab();
+        var k = lab.Namespace("k");
+        var tap = lab.LinkName('t');
+        const int sent = 5000; // the kernel holds up to ~2000 for the pipeline: the TAP's queue and its qdisc, 1000 each
+
+        await using (var live = LivePipeline.Start($$"""
+            name: tap-overflow
+            ports:
+              tap:   { spec: "tap:{{tap}}", netns: {{k}} }
+              stuck: { spec: "netmap:stuck{0" }
+            pipes:
+              - tap -> stuck
+            """))
+        {
+            // Nobody reads the pipe: the pipeline stops reading the TAP once the pipe is full, and K's kernel drops
+            // what the TAP's queue cannot hold.
+            NetworkLab.DisableIpv6(k, tap);
+            lab.Replay(k, tap, [.. Enumerable.Range(0, sent).Select(i => TestFrames.Udp(i, 300, TestFrames.MacA, TestFrames.MacB))]);
+            var counters = live["tap"];
+            Assert.True(
+                LivePipeline.WaitUntil(() => counters.Drops(DropReason.Overflow) > 0 && counters.InPackets + counters.Drops(DropReason.Overflow) >= sent - 2200),
+                $"{counters.InPackets} in, {counters.Drops(DropReason.Overflow)} overflow of {sent}");
+            Assert.True(counters.InPackets + counters.TotalDrops <= sent + 16, $"{counters.InPackets} in + {counters.TotalDrops} dropped of {sent} sent"); // + a stray frame of K's own
+        }
     }
 }
