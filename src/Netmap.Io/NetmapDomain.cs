@@ -244,6 +244,12 @@ public sealed class NetmapDomain : IDisposable
     public bool NoTimestamp { get; set; }
 
     /// <summary>
+    /// netmap's <c>dev.netmap.fwd</c> knob: when true, <see cref="SlotFlags.Forward"/> is honoured on every RX ring of a
+    /// NIC port, as if each had <see cref="RingFlags.Forward"/> (netmap's <c>NR_FORWARD</c>). <b>Default:</b> false.
+    /// </summary>
+    public bool Forward { get; set; }
+
+    /// <summary>
     /// Creates an in-process interface NAME that <c>netmap:NAME</c> (and <c>NAME^</c>, <c>NAME*</c>, <c>NAME-K</c>)
     /// opens as a <see cref="NicPort"/>; the returned <see cref="SoftNic"/> plays its wire and host stack. A name
     /// that is not <c>[A-Za-z0-9_.]+</c>, is 64 characters or more or starts with <c>vale</c>, queue counts

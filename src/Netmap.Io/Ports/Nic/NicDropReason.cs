@@ -17,4 +17,13 @@ public enum NicDropReason
 
     /// <summary>Host TX: the host stack had no room for the frame (netmap frees host TX slots at once, so it is lost).</summary>
     HostRefused = 4,
+
+    /// <summary>
+    /// A released RX slot marked <see cref="Rings.SlotFlags.Forward"/> could not be forwarded: shorter than an Ethernet
+    /// header, longer than its buffer after its offset (netmap skips these too), or part of a multi-slot frame.
+    /// </summary>
+    ForwardSkipped = 5,
+
+    /// <summary>A forwarded frame found no room on the other side (the host stack, or the wire's TX queue busy or full).</summary>
+    ForwardRefused = 6,
 }

@@ -44,7 +44,7 @@ public sealed class NicPort : Port
     /// <summary>Frames shorter than an Ethernet header are dropped as <see cref="NicDropReason.Runt"/>.</summary>
     public const int MinFrameSize = 14;
 
-    private const int DropReasonCount = (int)NicDropReason.HostRefused + 1;
+    private const int DropReasonCount = (int)NicDropReason.ForwardRefused + 1;
 
     private readonly INicBackend _backend;
     private readonly bool _ownsBackend;
@@ -286,6 +286,11 @@ public sealed class NicPort : Port
         var host = ring.IsHostRing;
         var queue = host ? ring.RingId - RxRingCount : ring.RingId;
         var head = ring.RHead;
+        if (ring.HwCur != head && ((ring.Flags & RingFlags.Forward) != 0 || Domain.Forward))
+        {
+            ForwardReleased(ring, host, state, head);
+        }
+
         for (var j = ring.HwCur; j != head; j = ring.Next(j))
         {
             ring[j].Flags &= ~SlotFlags.BufChanged;
@@ -371,6 +376,78 @@ public sealed class NicPort : Port
         // Release: the reader reads HwTail (through Tail), then the slots before it; they must be written first.
         Volatile.Write(ref ring.HwTail, tail);
         state.Count(frames, bytes);
+    }
+
+    /// <summary>
+    /// netmap's transparent mode (<c>NS_FORWARD</c> with <c>NR_FORWARD</c> or <c>dev.netmap.fwd</c>): the released slots
+    /// [HwCur, <paramref name="head"/>) marked <see cref="SlotFlags.Forward"/> go to the other side. From a NIC RX ring
+    /// each frame is copied to the host stack (netmap's <c>netmap_send_up</c>); from a host RX ring to the wire, through
+    /// NIC TX queue 0 while this thread holds NIC TX ring 0 (netmap moves them into the NIC TX rings of the same handle;
+    /// here a ring another thread is syncing refuses them, counted). A slot shorter than a header, longer than its
+    /// buffer after its offset, or part of a multi-slot frame is skipped, as netmap skips it, and counted.
+    /// </summary>
+    private void ForwardReleased(Ring ring, bool host, RingState state, uint head)
+    {
+        var backend = _backend;
+        Ring? wire = null;
+        if (host)
+        {
+            wire = TxRingArray[0]; // NIC TX ring 0
+            if (!wire.TryEnterBusy())
+            {
+                wire = null; // synced by another thread now: what should go to the wire is refused
+            }
+        }
+
+        try
+        {
+            var chained = false;
+            var sent = false;
+            for (var j = ring.HwCur; j != head; j = ring.Next(j))
+            {
+                ref var slot = ref ring[j];
+                var flags = slot.Flags;
+                var inChain = chained;
+                chained = (flags & SlotFlags.MoreFrag) != 0;
+                if ((flags & SlotFlags.Forward) == 0)
+                {
+                    continue;
+                }
+
+                var offset = (int)ring.ReadOffset(in slot);
+                if (inChain || chained || slot.Len < MinFrameSize || slot.Len > ring.BufferSize - offset)
+                {
+                    state.Drops[(int)NicDropReason.ForwardSkipped]++;
+                    continue;
+                }
+
+                var frame = ring.Arena.GetBuffer(slot.BufIdx).Slice(offset, slot.Len);
+                bool taken;
+                if (!host)
+                {
+                    taken = backend.TrySendToHost(0, frame);
+                }
+                else
+                {
+                    taken = wire is not null && backend.TrySend(0, frame);
+                    sent |= taken;
+                }
+
+                if (!taken)
+                {
+                    state.Drops[(int)NicDropReason.ForwardRefused]++;
+                }
+            }
+
+            if (sent)
+            {
+                backend.FlushSend(0);
+            }
+        }
+        finally
+        {
+            wire?.ExitBusy();
+        }
     }
 
     /// <summary>Tells the device which NIC queues now have a bound ring (netmap's per-ring mode). Domain lock held.</summary>
