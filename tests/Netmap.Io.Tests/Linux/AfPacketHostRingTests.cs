@@ -97,6 +97,62 @@ public sealed class AfPacketHostRingTests : NetmapTestBase
     }
 
     [LinuxRootFact]
+    public void In_transparent_mode_frames_the_app_marks_forward_pass_between_wire_and_host_stack_and_a_ping_works()
+    {
+        using var lab = new NetworkLab();
+        var (port, _, pns, wns) = AddressedLab(lab);
+        using var handle = NetworkLab.RunIn(pns, () => Domain.Open("netmap:" + port + "*" + Slots));
+        var (nicRx, hostRx) = (handle.RxRings[0], handle.RxRings[1]);
+        nicRx.Flags |= RingFlags.Forward; // NR_FORWARD on both RX rings: the app passes what it marks NS_FORWARD
+        hostRx.Flags |= RingFlags.Forward;
+        var cut = Tools.TryRun("ip", "netns", "exec", wns, "ping", "-c", "1", "-W", "1", PortIp);
+        Assert.NotEqual(0, cut.Code); // the app holds the interface and forwards nothing yet
+
+        // The app: every frame it sees, either way, marked NS_FORWARD and released (netmap's transparent mode).
+        using var stop = new CancellationTokenSource();
+        var app = new Thread(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                handle.RxSync(); // releases what the last pass marked: the forwarding happens here
+                var idle = true;
+                foreach (var rx in new[] { nicRx, hostRx })
+                {
+                    for (var i = rx.Head; i != rx.Tail; i = rx.Next(i))
+                    {
+                        rx[i].Flags |= SlotFlags.Forward;
+                        idle = false;
+                    }
+
+                    rx.Head = rx.Cur = rx.Tail;
+                }
+
+                if (idle)
+                {
+                    Thread.Sleep(1);
+                }
+            }
+        })
+        { IsBackground = true, Name = "transparent app" };
+        app.Start();
+        try
+        {
+            var ping = Tools.TryRun("ip", "netns", "exec", wns, "ping", "-c", "3", "-i", "0.2", "-W", "5", PortIp);
+            Assert.True(ping.Code == 0, $"ping through the transparent app failed: {ping.Stdout} {ping.Stderr}");
+        }
+        finally
+        {
+            stop.Cancel();
+            app.Join();
+        }
+
+        var counters = Assert.IsType<NicPort>(handle.Port).ReadCounters();
+        Assert.True(counters.RxFrames >= 4 && counters.HostRxFrames >= 4, $"{counters.RxFrames} wire frames, {counters.HostRxFrames} host frames seen"); // ARP + 3 echoes each way
+        Assert.Equal(0, counters.Dropped(NicDropReason.ForwardRefused));
+        Assert.Equal(0, counters.Dropped(NicDropReason.ForwardSkipped));
+    }
+
+    [LinuxRootFact]
     public void Host_rings_alone_leave_the_wire_to_the_host_stack_and_still_inject_into_it()
     {
         using var lab = new NetworkLab();
