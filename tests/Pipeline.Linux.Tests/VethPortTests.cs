@@ -153,7 +153,7 @@ public sealed class VethPortTests
             lab.Replay(wns, wire, frames);
             var counters = live["wire"];
             Assert.True(
-                LivePipeline.WaitUntil(() => counters.Drops(DropReason.Overflow) > 0 && counters.InPackets + counters.Drops(DropReason.Overflow) > sent - 8192),
+                LivePipeline.WaitUntil(() => counters.InPackets > 0 && counters.Drops(DropReason.Overflow) > 0 && counters.InPackets + counters.Drops(DropReason.Overflow) > sent - 8192),
                 $"{counters.InPackets} in, {counters.Drops(DropReason.Overflow)} overflow of {sent}");
             var snapshot = counters.Snapshot();
             Assert.Equal(snapshot.TotalDrops, snapshot.Drops[DropReason.Overflow]);

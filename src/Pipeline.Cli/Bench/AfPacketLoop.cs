@@ -125,9 +125,6 @@ internal sealed class AfPacketLoop : IBenchLoop
     /// <summary>The forwarder's pipeline, as YAML.</summary>
     public string Yaml { get; }
 
-    /// <summary>The namespaces the scenario made (deleted on dispose).</summary>
-    public IReadOnlyList<string> Namespaces => _topology.Namespaces;
-
     public bool ProcessWide => true;
 
     /// <summary>After <see cref="Complete"/>: what was offered, delivered and dropped where, over the whole run.</summary>

@@ -52,9 +52,6 @@ internal sealed class VethTopology : IDisposable
     /// <summary>The sink's namespace: <c>s0</c>.</summary>
     public string Sink { get; }
 
-    /// <summary>The namespaces that exist now (for the tests).</summary>
-    public IReadOnlyList<string> Namespaces => _namespaces;
-
     /// <summary>iproute2's <c>ip</c>, or null when the machine has none.</summary>
     public static string? FindIp()
     {
