@@ -16,7 +16,7 @@ public enum RingFlags
     /// <summary>
     /// netmap's <c>NR_FORWARD</c>, for the RX rings of a NIC port: the slots the user releases with
     /// <see cref="SlotFlags.Forward"/> set go to the other side: a NIC RX ring's to the host stack (copied), a host
-    /// RX ring's to the wire (NIC TX queue 0). <see cref="NetmapDomain.Forward"/> turns it on for every ring.
+    /// RX ring's to the wire (through the first NIC TX ring no other thread is syncing). <see cref="NetmapDomain.Forward"/> turns it on for every ring.
     /// </summary>
     Forward = 4,
 }

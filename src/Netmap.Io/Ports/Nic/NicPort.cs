@@ -382,8 +382,8 @@ public sealed class NicPort : Port
     /// netmap's transparent mode (<c>NS_FORWARD</c> with <c>NR_FORWARD</c> or <c>dev.netmap.fwd</c>): the released slots
     /// [HwCur, <paramref name="head"/>) marked <see cref="SlotFlags.Forward"/> go to the other side. From a NIC RX ring
     /// each frame is copied to the host stack (netmap's <c>netmap_send_up</c>); from a host RX ring to the wire, through
-    /// NIC TX queue 0 while this thread holds NIC TX ring 0 (netmap moves them into the NIC TX rings of the same handle;
-    /// here a ring another thread is syncing refuses them, counted). A slot shorter than a header, longer than its
+    /// the queue of the first NIC TX ring no other thread is syncing (netmap moves them into the NIC TX rings of the same
+    /// handle; here, with every NIC TX ring busy elsewhere, they are refused, counted). A slot shorter than a header, longer than its
     /// buffer after its offset, or part of a multi-slot frame is skipped, as netmap skips it, and counted.
     /// </summary>
     private void ForwardReleased(Ring ring, bool host, RingState state, uint head)
@@ -392,10 +392,10 @@ public sealed class NicPort : Port
         Ring? wire = null;
         if (host)
         {
-            wire = TxRingArray[0]; // NIC TX ring 0
-            if (!wire.TryEnterBusy())
+            // The first NIC TX ring no other thread is syncing now; none free: what should go to the wire is refused.
+            for (var q = 0; q < TxRingCount && wire is null; q++)
             {
-                wire = null; // synced by another thread now: what should go to the wire is refused
+                wire = TxRingArray[q].TryEnterBusy() ? TxRingArray[q] : null;
             }
         }
 
@@ -429,7 +429,7 @@ public sealed class NicPort : Port
                 }
                 else
                 {
-                    taken = wire is not null && backend.TrySend(0, frame);
+                    taken = wire is not null && backend.TrySend(wire.RingId, frame);
                     sent |= taken;
                 }
 
@@ -441,7 +441,7 @@ public sealed class NicPort : Port
 
             if (sent)
             {
-                backend.FlushSend(0);
+                backend.FlushSend(wire!.RingId);
             }
         }
         finally

@@ -84,6 +84,28 @@ public sealed class NicForwardTests : NetmapTestBase
     }
 
     [Fact]
+    public void Host_frames_go_out_through_a_NIC_TX_ring_no_other_thread_is_syncing_and_are_refused_when_every_one_is()
+    {
+        var nic = Domain.CreateSoftInterface("nic0", txQueues: 2, rxQueues: 2);
+        using var handle = Domain.Open("netmap:nic0*");
+        var hostRx = HostRx(handle);
+        hostRx.Flags |= RingFlags.Forward;
+        var nicTx = handle.TxRings.ToArray().Where(r => !r.IsHostRing).ToArray();
+        Assert.Equal(2, nicTx.Length);
+
+        // Ring 0 is being synced by another thread: the frame leaves through ring 1's queue.
+        ForwardFromHost(nic, handle, hostRx, NicFrames.Plain(90, 1), busy: [nicTx[0]]);
+        Assert.Null(nic.ReadWire(0));
+        Assert.Equal(NicFrames.Plain(90, 1), nic.ReadWire(1));
+
+        // Both are: refused, and counted.
+        ForwardFromHost(nic, handle, hostRx, NicFrames.Plain(90, 2), busy: nicTx);
+        Assert.Null(nic.ReadWire(0));
+        Assert.Null(nic.ReadWire(1));
+        Assert.Equal(1, Port(handle).ReadCounters().Dropped(NicDropReason.ForwardRefused));
+    }
+
+    [Fact]
     public void Frames_the_other_side_has_no_room_for_are_dropped_and_counted()
     {
         var nic = Domain.CreateSoftInterface("nic0", queueCapacity: 2); // the host stack takes two frames at a time
@@ -109,6 +131,43 @@ public sealed class NicForwardTests : NetmapTestBase
         Assert.Equal(NicFrames.Plain(64, 1), nic.ReadHost());
         Assert.Null(nic.ReadHost());
         Assert.Equal(1, Port(handle).ReadCounters().Dropped(NicDropReason.ForwardRefused));
+    }
+
+    // The host stack sends frame; the host RX ring takes it; the release forwards it while another thread holds the
+    // busy flags of the rings in busy (as if syncing them).
+    private static void ForwardFromHost(SoftNic nic, PortHandle handle, Ring hostRx, byte[] frame, Ring[] busy)
+    {
+        Assert.True(nic.HostTransmit(frame));
+        handle.RxSync();
+        Mark(hostRx, hostRx.Head, 0);
+        hostRx.Head = hostRx.Cur = hostRx.Tail;
+        using var held = new ManualResetEventSlim();
+        using var done = new ManualResetEventSlim();
+        var holder = new Thread(() =>
+        {
+            foreach (var ring in busy)
+            {
+                Assert.True(ring.TryEnterBusy());
+            }
+
+            held.Set();
+            done.Wait();
+            foreach (var ring in busy)
+            {
+                ring.ExitBusy();
+            }
+        });
+        holder.Start();
+        held.Wait();
+        try
+        {
+            hostRx.RxSync(); // the host RX ring alone: the NIC TX rings stay the holder's
+        }
+        finally
+        {
+            done.Set();
+            holder.Join();
+        }
     }
 
     private static Ring NicRx(PortHandle handle) => handle.RxRings.ToArray().Single(r => !r.IsHostRing);
