@@ -17,10 +17,12 @@ public sealed class CpuAffinityTests
         string before = string.Empty, pinned = string.Empty, after = string.Empty;
         var cpus = new HashSet<int>();
         ulong[]? saved = null;
+        var cpu = -1;
         var thread = new Thread(() =>
         {
             before = AllowedList();
-            saved = CpuAffinity.PinCurrentThread(0);
+            cpu = FirstAllowed(before); // CPU 0 may be outside this machine's cpuset
+            saved = CpuAffinity.PinCurrentThread(cpu);
             pinned = AllowedList();
             for (var i = 0; i < 200; i++)
             {
@@ -39,8 +41,8 @@ public sealed class CpuAffinityTests
         thread.Join();
 
         Assert.NotNull(saved);
-        Assert.Equal("0", pinned);
-        Assert.Equal([0], cpus);
+        Assert.Equal(cpu.ToString(System.Globalization.CultureInfo.InvariantCulture), pinned);
+        Assert.Equal([cpu], cpus);
         Assert.Equal(before, after);
     }
 
@@ -62,6 +64,10 @@ public sealed class CpuAffinityTests
         Assert.Equal(before, after);
         Assert.Null(CpuAffinity.PinCurrentThread(-1));
     }
+
+    // The first CPU of a list like "0-1", "2,5-7".
+    private static int FirstAllowed(string list) =>
+        int.Parse(list.Split(',')[0].Split('-')[0], System.Globalization.CultureInfo.InvariantCulture);
 
     // The calling thread's allowed CPUs as the kernel lists them ("0-1", "0").
     private static string AllowedList() =>
