@@ -263,10 +263,11 @@ public sealed class SyncLoopTests : NetmapTestBase
     [Fact]
     public void The_loop_allocates_nothing_per_pass()
     {
-        // STYLE §7: one deterministic allocation test per hot loop. The loop thread's allocations over a run of
-        // 10 000 packets equal those over a run of 500: the same start and stop, ten times the passes, and passes
-        // add 0 bytes. (A run of none, a sticky stop, takes another path out, whose first use on a new thread once
-        // allocated a few hundred bytes more than the busy path: not a per-pass cost, and not this test's question.)
+        // STYLE §7: one allocation test per hot loop. The loop thread's allocations over a run of 10 000 packets
+        // (tens of thousands of busy passes) against a run of 500: the same start and stop, far more passes. A pass
+        // that allocated even one object would add hundreds of KB. Under load either run has been seen to allocate
+        // 248 B once more than the other (a one-off per run, not per pass; likely a wait object created lazily on the
+        // thread that first waits), so the bound is 1 KiB, not equality.
         using var master = Domain.Open("netmap:pipe{3");
         using var slave = Domain.Open("netmap:pipe}3");
         var busy = new SyncLoopOptions { Mode = SyncLoopMode.BusyPoll };
@@ -277,7 +278,9 @@ public sealed class SyncLoopTests : NetmapTestBase
         var longRun = StartOnThread(master, busy);
         Flow(master, slave, longRun, 10_000);
 
-        Assert.Equal(shortRun.AllocatedBytes, longRun.AllocatedBytes);
+        Assert.True(
+            longRun.AllocatedBytes <= shortRun.AllocatedBytes + 1024,
+            $"the loop thread allocated {longRun.AllocatedBytes} B over 10 000 packets and {shortRun.AllocatedBytes} B over 500: passes allocate");
     }
 
     private static void Flow(PortHandle master, PortHandle slave, LoopThread loop, int packets)
