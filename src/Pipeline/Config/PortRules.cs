@@ -2,7 +2,8 @@ namespace Pipeline.Config;
 
 /// <summary>
 /// Checks what the ports ask of each other once every pipe is read: a monitor watches a port declared in the
-/// same file (the runtime opens it first), and a monitor only receives, so no pipe may send to it.
+/// same file (the runtime opens it first), a monitor only receives, so no pipe may send to it, and it copies
+/// (<c>/r</c>, <c>/t</c>): a zero-copy monitor (<c>/z</c>) cannot watch a port whose buffers the pipeline swaps.
 /// </summary>
 internal static class PortRules
 {
@@ -17,6 +18,15 @@ internal static class PortRules
             }
 
             monitors[port.Name] = port;
+            if ((port.Spec.Flags & Netmap.Io.Ports.RegisterFlags.ZcopyMon) != 0)
+            {
+                // netmap's zero-copy monitor gets the very buffers the watched port's reader releases; a pipeline's port
+                // swaps every received buffer out for an empty one, which is what such a monitor would then get. It
+                // also takes no offsets, and every pipeline port has them (the headroom stages push headers into).
+                diagnostics.Add(port.Where, $"port '{port.Name}' is a zero-copy monitor ({port.Spec.Spec}), which a pipeline cannot use: the pipeline swaps fresh buffers into the rings of '{ParentSpec(port)}' as it reads them, so the monitor would get those, not the frames; use a copy monitor ('{ParentSpec(port)}/r' or '/t')");
+                continue;
+            }
+
             var declared = false;
             foreach (var other in ports)
             {

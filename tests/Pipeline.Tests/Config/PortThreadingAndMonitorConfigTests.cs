@@ -101,6 +101,25 @@ public sealed class PortThreadingAndMonitorConfigTests
             Errors(yaml));
     }
 
+    [Fact]
+    public void A_zero_copy_monitor_is_an_error_at_the_monitor_that_names_the_copy_monitors()
+    {
+        const string yaml = """
+            name: p
+            ports:
+              in:  { spec: "netmap:x}0" }
+              tap: { spec: "netmap:x}0/z" }
+              out: { spec: "null" }
+            pipes:
+              - in -> out
+              - tap -> out
+            """;
+
+        Assert.Equal(
+            ["p.yaml:4:3: port 'tap' is a zero-copy monitor (netmap:x}0/z), which a pipeline cannot use: the pipeline swaps fresh buffers into the rings of 'netmap:x}0' as it reads them, so the monitor would get those, not the frames; use a copy monitor ('netmap:x}0/r' or '/t')"],
+            Errors(yaml));
+    }
+
     [Theory]
     [InlineData("netmap:x}0/r", "netmap:x}0", true)]
     [InlineData("netmap:x}0/t", "netmap:x}0", true)]
