@@ -97,6 +97,11 @@ public sealed class FlowHarness
                     throw new InvalidOperationException($"port '{port}': {error.Message}", error);
                 }
 
+                foreach (var (port, error) in runtime.PortFaults)
+                {
+                    throw new InvalidOperationException($"port '{port}' failed: {error.Message}", error);
+                }
+
                 domain.AssertNoLeaks();
                 var counters = new List<Metrics.NodeCountersSnapshot>();
                 foreach (var node in runtime.Counters)

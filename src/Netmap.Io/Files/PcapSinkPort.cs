@@ -161,7 +161,7 @@ public sealed class PcapSinkPort : Port
         catch (IOException ex)
         {
             // The file may hold half a record now: the sink stops here, and says so at every later sync.
-            _writeError = new NetmapException(NetmapError.EIO, Spec, $"cannot write '{FilePath}': {ex.Message}");
+            _writeError = new NetmapException(NetmapError.EIO, Spec, $"cannot write '{FilePath}' after {_written} packets: {ex.Message}");
             Complete(ring, k);
             throw _writeError;
         }

@@ -124,6 +124,13 @@ public sealed class Ring
         set => Volatile.Write(ref _cur, value);
     }
 
+    /// <summary>
+    /// netmap's <c>nr_hwcur</c>: on a TX ring the next slot the port will take (the slots [PortCursor, Head) were
+    /// handed over and not yet taken), on an RX ring the first slot not yet released. An application never
+    /// needs it to move packets; it tells what a port that failed in its sync never took (to count it).
+    /// </summary>
+    public uint PortCursor => Volatile.Read(ref HwCur);
+
     /// <summary>First slot owned by the port (written by the port; a user write is undone at the next sync).</summary>
     /// <remarks>Volatile: with a sync loop running the loop writes it and the application reads it; the
     /// acquire read makes the slots the loop published before it visible.</remarks>

@@ -130,6 +130,12 @@ internal static class ClusterRun
                     context.Error.WriteLine($"{settings.File}: port '{name}': {error.Message}");
                     failed = true;
                 }
+
+                foreach (var (name, error) in runtime.PortFaults)
+                {
+                    context.Error.WriteLine($"{settings.File}: port '{name}' failed: {error.Message}");
+                    failed = true;
+                }
             }
 
             return failed ? ExitCodes.Failure : ExitCodes.Ok;

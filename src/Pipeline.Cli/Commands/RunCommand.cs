@@ -131,15 +131,23 @@ internal static class RunCommand
             var counters = runtime.Counters.Select(c => c.Snapshot()).ToList();
             WriteLine(context, $"{definition.Name}: stopped after {Units.Seconds(elapsed)} s ({Describe(reason, settings)})");
             FinalTable(counters).WriteTo(context);
-            foreach (var node in counters.Where(c => c.Faults > 0))
+            var failedPorts = runtime.PortFaults;
+            foreach (var node in counters.Where(c => c.Faults > 0 && !failedPorts.Any(f => f.Port == c.Name)))
             {
-                context.Error.WriteLine($"{settings.File}: stage '{node.Name}' threw {node.Faults} time(s) and was restarted; its packets are counted as fault drops");
+                var role = node.Role == NodeRole.Port ? "port" : "stage";
+                context.Error.WriteLine($"{settings.File}: {role} '{node.Name}' threw {node.Faults} time(s) and was restarted; its packets are counted as fault drops");
             }
 
             var failed = false;
             foreach (var (port, error) in runtime.InputErrors)
             {
                 context.Error.WriteLine($"{settings.File}: port '{port}': {error.Message}");
+                failed = true;
+            }
+
+            foreach (var (port, error) in failedPorts)
+            {
+                context.Error.WriteLine($"{settings.File}: port '{port}' failed: {error.Message}");
                 failed = true;
             }
 
@@ -222,6 +230,11 @@ internal static class RunCommand
                 return StopReason.EndOfInput;
             }
 
+            if (runtime.AnyPortFaulted)
+            {
+                return StopReason.PortFailed; // it moves nothing any more: what was meant for it would only be dropped
+            }
+
             try
             {
                 await Task.Delay(Poll, stop).ConfigureAwait(false);
@@ -253,6 +266,7 @@ internal static class RunCommand
         StopReason.EndOfInput => "end of input",
         StopReason.PacketLimit => $"{settings.Packets} packets received",
         StopReason.Duration => "duration reached",
+        StopReason.PortFailed => "a port failed",
         _ => "interrupted",
     };
 

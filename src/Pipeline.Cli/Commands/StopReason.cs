@@ -11,4 +11,6 @@ internal enum StopReason
     Duration,
     /// <summary>Ctrl-C, SIGINT or SIGTERM.</summary>
     Interrupted,
+    /// <summary>A port failed for good (a capture that cannot be written, a device gone).</summary>
+    PortFailed,
 }

@@ -213,6 +213,17 @@ internal sealed class PortNode : NodeState
     /// <summary>The thread that runs the port (<c>thread: dedicated</c>), or null when its actor does.</summary>
     public PortSyncThread? SyncThread { get; set; }
 
+    private Exception? _fault;
+
+    /// <summary>
+    /// The error that stopped the port for good (a sync that failed: a file that cannot be written, a device
+    /// gone), or null. From then on the port moves no packet; what is sent to it is dropped as <c>fault</c>.
+    /// </summary>
+    public Exception? Fault => Volatile.Read(ref _fault);
+
+    /// <summary>Records <paramref name="error"/> as the port's fault; false when it already had one (the first one stays).</summary>
+    public bool TrySetFault(Exception error) => Interlocked.CompareExchange(ref _fault, error, null) is null;
+
     private PortWaker? _waker;
 
     /// <summary>What wakes the port's actor (set by the actor when it starts), or null before, and for a dedicated port.</summary>

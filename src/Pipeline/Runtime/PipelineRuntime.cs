@@ -123,8 +123,9 @@ public sealed class PipelineRuntime : IAsyncDisposable
     }
 
     /// <summary>
-    /// Errors that stopped a dedicated port thread's work, by port name: the port has moved no packet since,
-    /// and what was sent to it was dropped and counted as <c>fault</c>.
+    /// Errors that stopped a port for good, by port name (a sync that failed on its actor or its dedicated thread:
+    /// a capture that cannot be written, a device gone): the port has moved no packet since, and what was sent
+    /// to it was dropped and counted as <c>fault</c>.
     /// </summary>
     public IReadOnlyList<(string Port, Exception Error)> PortFaults
     {
@@ -133,13 +134,30 @@ public sealed class PipelineRuntime : IAsyncDisposable
             var faults = new List<(string, Exception)>();
             foreach (var port in _ports)
             {
-                if (port.SyncThread?.Fault is { } error)
+                if (port.Fault is { } error)
                 {
                     faults.Add((port.Name, error));
                 }
             }
 
             return faults;
+        }
+    }
+
+    /// <summary>True once a port has stopped for good (<see cref="PortFaults"/> lists them); cheap enough to poll.</summary>
+    public bool AnyPortFaulted
+    {
+        get
+        {
+            foreach (var port in _ports)
+            {
+                if (port.Fault is not null)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 

@@ -1,4 +1,6 @@
 using Akka.Actor;
+using Akka.Event;
+using Netmap.Io;
 using Pipeline.Runtime.Messages;
 using Pipeline.Stages;
 
@@ -19,7 +21,11 @@ namespace Pipeline.Runtime;
 /// <see cref="NotifySafetyNet"/> at least (issue 8: a 1 ms timer in place of the notification capped pipe
 /// pipelines at ~0.1 Mpps).
 /// </remarks>
-/// <remarks>Thread: the port's rings are touched only by this actor.</remarks>
+/// <remarks>
+/// Faults: an exception thrown by the port itself (a <see cref="NetmapException"/> from a sync) stops the port for
+/// good, as on a dedicated thread (<see cref="PortNode.Fault"/>); any other restarts the actor.
+/// Thread: the port's rings are touched only by this actor.
+/// </remarks>
 internal sealed class PortActor : UntypedActor, IWithTimers
 {
     private const string PollTimer = "poll";
@@ -97,6 +103,22 @@ internal sealed class PortActor : UntypedActor, IWithTimers
         }
     }
 
+    private void OnFault(NetmapException error)
+    {
+        _node.Counters.AddFault();
+        if (_node.TrySetFault(error))
+        {
+            Context.GetLogger().Error(error, "port '{0}' ({1}): a sync failed and the port no longer moves packets; what is sent to it is dropped as 'fault'", _node.Name, _node.Definition.Spec.Spec);
+            _pump.TakeBackUntaken();
+        }
+
+        _pump.Abandon();
+        _pump.DropQueued(DropReason.Fault);
+        _node.Reading = false;
+        _node.Finished = true; // it will never send again: the pipeline's input may end without it
+        Timers.CancelAll();
+    }
+
     protected override void PreRestart(Exception reason, object message)
     {
         _pump.Abandon(); // the batch it was filling when it threw: freed, its packets counted as fault drops
@@ -112,15 +134,31 @@ internal sealed class PortActor : UntypedActor, IWithTimers
 
     private void Work()
     {
-        var more = false;
-        if (_node.TxQueue.Count > 0)
+        if (_node.Fault is not null)
         {
-            _pump.FlushTx();
+            _pump.DropQueued(DropReason.Fault); // a failed port: what reaches it is dropped, its rings are not touched
+            return;
         }
 
-        if (_pump.WantsRx)
+        var more = false;
+        try
         {
-            more = _pump.ReadRx();
+            if (_node.TxQueue.Count > 0)
+            {
+                _pump.FlushTx();
+            }
+
+            if (_pump.WantsRx)
+            {
+                more = _pump.ReadRx();
+            }
+        }
+        catch (NetmapException error)
+        {
+            // The port itself failed (a capture that cannot be written, a device gone): a restart would run the same
+            // sync into the same error at once, for ever. The port stops for good, as a dedicated port's thread does.
+            OnFault(error);
+            return;
         }
 
         if (more)

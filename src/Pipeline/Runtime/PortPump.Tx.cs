@@ -53,6 +53,7 @@ internal sealed partial class PortPump
 
             arena.FreeBatch(_old.AsSpan(0, old), portOwner);
             ring.Head = ring.Cur = head;
+            _node.TxPosition = position; // before the sync: what is in the ring is the port's even if the sync throws
             if (old > 0)
             {
                 ring.TxSync();
@@ -60,7 +61,6 @@ internal sealed partial class PortPump
 
             if (position < slots.Length)
             {
-                _node.TxPosition = position;
                 return; // the ring is full: the rest waits, and so does the upstream's credit
             }
 

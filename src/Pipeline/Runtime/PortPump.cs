@@ -1,3 +1,4 @@
+using Netmap.Io;
 using Netmap.Io.Rings;
 using Pipeline.Stages;
 
@@ -36,6 +37,39 @@ internal sealed partial class PortPump
 
     /// <summary>True while the source side should keep looking at its RX rings.</summary>
     public bool WantsRx => IsSource && _node.Reading && !_node.Finished;
+
+    /// <summary>
+    /// After the port failed: the packets the pump placed in its TX rings that the port never took (its cursor
+    /// stopped before them) were counted as sent; they are counted as fault drops instead. Their buffers are the
+    /// port's and go with it.
+    /// </summary>
+    public void TakeBackUntaken()
+    {
+        long packets = 0;
+        long bytes = 0;
+        try
+        {
+            foreach (var ring in _node.Handle.TxRings)
+            {
+                for (var k = ring.PortCursor; k != ring.Head; k = ring.Next(k))
+                {
+                    ref readonly var slot = ref ring[k];
+                    bytes += slot.Len;
+                    if ((slot.Flags & SlotFlags.MoreFrag) == 0)
+                    {
+                        packets++;
+                    }
+                }
+            }
+        }
+        catch (NetmapException)
+        {
+            return; // the handle closed under us: nothing can be said about its rings
+        }
+
+        _node.Counters.AddOut(-packets, -bytes);
+        _node.Counters.AddDrops(DropReason.Fault, packets);
+    }
 
     /// <summary>
     /// Frees the batches still queued for TX, counted as <paramref name="reason"/> drops. What was already

@@ -50,7 +50,6 @@ internal sealed class PortSyncThread : IPortNotifyListener
     private int _exited;
     private int _signaled;
     private int _waiting;
-    private Exception? _fault;
 
     /// <summary>EOPNOTSUPP (a <see cref="NetmapException"/>) for <c>sync: notify</c> on a port that raises no notifications.</summary>
     public PortSyncThread(PortNode node, ILoggingAdapter log)
@@ -77,7 +76,7 @@ internal sealed class PortSyncThread : IPortNotifyListener
     public bool IsAlive => _thread.IsAlive;
 
     /// <summary>The exception that stopped the port's ring work, or null.</summary>
-    public Exception? Fault => Volatile.Read(ref _fault);
+    public Exception? Fault => _node.Fault;
 
     /// <summary>Completes once the port reads no more (after <see cref="StopReading"/>, or when the thread ended).</summary>
     public Task ReadingStopped => _readingStopped.Task;
@@ -247,7 +246,7 @@ internal sealed class PortSyncThread : IPortNotifyListener
             }
         }
 
-        if (_fault is not null)
+        if (_node.Fault is not null)
         {
             _pump.DropQueued(DropReason.Fault);
             return false;
@@ -264,10 +263,11 @@ internal sealed class PortSyncThread : IPortNotifyListener
     private void OnFault(Exception error)
     {
         _node.Counters.AddFault();
-        if (Interlocked.CompareExchange(ref _fault, error, null) is null)
+        if (_node.TrySetFault(error))
         {
             _log.Error(error, "port '{0}' ({1}): its sync thread failed and no longer moves packets; what is sent to it is dropped as 'fault'", _node.Name, _node.Definition.Spec.Spec);
             _pump.Abandon();
+            _pump.TakeBackUntaken();
             _node.Finished = true; // it will never send again: the pipeline's input may end without it
             _readingStopped.TrySetResult();
         }

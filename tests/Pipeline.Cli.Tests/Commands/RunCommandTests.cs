@@ -226,6 +226,62 @@ public sealed class RunCommandTests : IDisposable
     }
 
     // A little-endian, microsecond pcap of Ethernet frames, all at time 0; the last record cut to cutLast bytes of data.
+    [Fact]
+    public async Task A_sink_that_cannot_write_stops_the_run_with_its_error_once_and_every_packet_counted()
+    {
+        // The capture goes into a FIFO whose reader takes the file header and leaves: the next write that finds no
+        // reader fails (EPIPE), as a full disk would fail it. 2 MB of packets is more than the pipe's buffer holds.
+        var input = Path.Combine(_cli.Directory, "in.pcap");
+        var fifo = Path.Combine(_cli.Directory, "out.fifo");
+        WritePcap(input, count: 2000, length: 1000);
+        Assert.Equal(0, MakeFifo(fifo, Convert.ToUInt32("600", 8)));
+        var reader = Task.Run(() =>
+        {
+            using var stream = new FileStream(fifo, FileMode.Open, FileAccess.Read);
+            stream.ReadExactly(new byte[24]);
+        });
+        var file = _cli.Write("broken-sink.yaml", $$"""
+            name: broken-sink
+            ports:
+              wan: { spec: "pcap:{{input}}" }
+              lan: { spec: "pcap-out:{{fifo}}" }
+            stages:
+              tag: { type: test-tag, vid: 1 }
+            pipes:
+              - wan -> tag -> lan
+              - tag.untagged -> drop
+            """);
+
+        var code = await RunCommand.ExecuteAsync(
+            new RunSettings(file, Duration: TimeSpan.FromSeconds(60), Checked: true, Quiet: true), _cli.Context(), CancellationToken.None);
+        await reader;
+
+        Assert.Equal(1, code);
+        Assert.Matches(new Regex(@"^broken-sink: stopped after \d+\.\d s \((a port failed|end of input)\)$", RegexOptions.Multiline), _cli.Out);
+        var error = Assert.Single(_cli.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var written = Regex.Match(error, @"^.*broken-sink\.yaml: port 'lan' failed: .*EIO: cannot write '.*out\.fifo' after (\d+) packets: ");
+        Assert.True(written.Success, error);
+
+        // What the port took counts as sent; what reached it after it failed, and what was in flight, as drops.
+        var wan = Regex.Match(_cli.Out, @"^wan +port +(\d+) ", RegexOptions.Multiline);
+        var lan = Regex.Match(_cli.Out, @"^lan +port +0 +0 +(\d+) +\d+ +(.+)$", RegexOptions.Multiline);
+        Assert.True(wan.Success && lan.Success, _cli.Out);
+        var dropped = 0L;
+        foreach (Match drop in Regex.Matches(lan.Groups[2].Value, @"(\w[\w-]*)=(\d+)"))
+        {
+            Assert.Contains(drop.Groups[1].Value, new[] { "fault", "shutdown" });
+            dropped += long.Parse(drop.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        Assert.True(dropped > 0, _cli.Out);
+        Assert.Equal(written.Groups[1].Value, lan.Groups[1].Value); // sent = written: what the port never took is a drop
+        Assert.Equal(long.Parse(wan.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+            long.Parse(lan.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + dropped);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int MakeFifo([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, uint mode);
+
     private static void WritePcap(string path, int count, int length, int? cutLast = null)
     {
         using var writer = new BinaryWriter(File.Create(path));
