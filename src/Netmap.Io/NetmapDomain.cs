@@ -36,6 +36,7 @@ public sealed class NetmapDomain : IDisposable
     private readonly Dictionary<string, PipeParent> _pipeParents = new(StringComparer.Ordinal);
     private readonly List<PortHandle> _handles = [];
     private readonly Dictionary<string, PcapSinkPort> _pcapSinks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<PcapSourcePort>> _pcapSources = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NicPort> _nicPorts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SoftNic> _softInterfaces = new(StringComparer.Ordinal);
     private ValeRegistry? _vale;
@@ -515,6 +516,37 @@ public sealed class NetmapDomain : IDisposable
         }
     }
 
+    /// <summary>Forgets a destroyed source, so its file can be written again. Called with the domain lock held.</summary>
+    internal void RemovePcapSource(PcapSourcePort port)
+    {
+        if (_pcapSources.TryGetValue(port.FullPath, out var readers))
+        {
+            readers.Remove(port);
+            if (readers.Count == 0)
+            {
+                _pcapSources.Remove(port.FullPath);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What names one file for the file ports' busy checks: the absolute path, through a symbolic link at its end
+    /// (a link to the capture being read is the same file). EINVAL for a path the system cannot take.
+    /// </summary>
+    private static string FileKey(PortSpec spec, string path)
+    {
+        try
+        {
+            var full = Path.GetFullPath(path);
+            var target = File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) : null;
+            return target?.FullName ?? full;
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return ThrowHelper.Netmap<string>(NetmapError.EINVAL, spec.Spec, $"invalid path '{path}': {ex.Message}");
+        }
+    }
+
     private Port FindOrCreatePort(PortSpec spec, Request request, out bool created)
     {
         created = false;
@@ -814,30 +846,40 @@ public sealed class NetmapDomain : IDisposable
         }
 
         ArgumentNullException.ThrowIfNull(options.Clock);
+        var fullPath = FileKey(spec, spec.Name);
+        if (_pcapSinks.TryGetValue(fullPath, out var writer))
+        {
+            ThrowHelper.Netmap(NetmapError.EBUSY, spec.Spec, $"'{spec.Name}' is being written by {writer.Spec}: a capture cannot be read while it is rewritten");
+        }
+
         var rxSlots = FileRingSlots(spec, request.RxSlots, "RX");
         var memId = request.MemId == 0 ? DefaultMemId : request.MemId;
         var arena = RegionOrThrow(spec.Spec, memId);
         _filePorts++;
-        return PcapSourcePort.Create(this, $"pcap:{spec.Name}#{_filePorts}", arena, memId, spec.Spec, spec.Name, options, rxSlots);
+        var port = PcapSourcePort.Create(this, $"pcap:{spec.Name}#{_filePorts}", arena, memId, spec.Spec, spec.Name, fullPath, options, rxSlots);
+        if (!_pcapSources.TryGetValue(fullPath, out var readers))
+        {
+            _pcapSources.Add(fullPath, readers = []);
+        }
+
+        readers.Add(port);
+        return port;
     }
 
     /// <summary><c>pcap-out:PATH</c>: a fresh sink that creates the file, one TX ring of TxSlots (default 1024) slots, no RX ring.</summary>
     private PcapSinkPort CreatePcapSink(PortSpec spec, Request request)
     {
         var path = spec.Name;
-        string fullPath;
-        try
-        {
-            fullPath = Path.GetFullPath(path);
-        }
-        catch (ArgumentException ex)
-        {
-            return ThrowHelper.Netmap<PcapSinkPort>(NetmapError.EINVAL, spec.Spec, $"invalid path '{path}': {ex.Message}");
-        }
-
+        var fullPath = FileKey(spec, path);
         if (_pcapSinks.TryGetValue(fullPath, out var open))
         {
             ThrowHelper.Netmap(NetmapError.EBUSY, spec.Spec, $"'{path}' is already being written by {open.Spec}");
+        }
+
+        if (_pcapSources.TryGetValue(fullPath, out var readers))
+        {
+            // Creating the file truncates it under its reader: the input would be lost as it is read.
+            ThrowHelper.Netmap(NetmapError.EBUSY, spec.Spec, $"'{path}' is being read by {readers[0].Spec}: writing it would truncate the capture being read");
         }
 
         var txSlots = FileRingSlots(spec, request.TxSlots, "TX");

@@ -42,12 +42,13 @@ public sealed class PcapSourcePort : Port
     private NetmapException? _inputError;
     private volatile bool _ended;
 
-    private PcapSourcePort(NetmapDomain domain, string name, BufferArena arena, ushort memId, string spec, string path,
+    private PcapSourcePort(NetmapDomain domain, string name, BufferArena arena, ushort memId, string spec, string path, string fullPath,
         PcapReader reader, PcapOptions options, uint rxSlots)
         : base(domain, name, arena, memId)
     {
         Spec = spec;
         FilePath = path;
+        FullPath = fullPath;
         Options = options;
         _reader = reader;
         _clock = options.Clock;
@@ -69,6 +70,9 @@ public sealed class PcapSourcePort : Port
     /// <summary>The file's path, as given.</summary>
     public string FilePath { get; }
 
+    /// <summary>The file's absolute path, through a link at its end (the key that makes a <c>pcap-out:</c> of the same file busy).</summary>
+    public string FullPath { get; }
+
     /// <summary>The replay options.</summary>
     public PcapOptions Options { get; }
 
@@ -89,7 +93,7 @@ public sealed class PcapSourcePort : Port
 
     /// <summary>Opens the file and reads its header, then creates the port; the file is the port's from then on.</summary>
     internal static PcapSourcePort Create(NetmapDomain domain, string name, BufferArena arena, ushort memId, string spec, string path,
-        PcapOptions options, uint rxSlots)
+        string fullPath, PcapOptions options, uint rxSlots)
     {
         var stream = PcapFormat.OpenFile(spec, path, write: false);
         PcapReader reader;
@@ -106,7 +110,7 @@ public sealed class PcapSourcePort : Port
 
         try
         {
-            return new PcapSourcePort(domain, name, arena, memId, spec, path, reader, options, rxSlots);
+            return new PcapSourcePort(domain, name, arena, memId, spec, path, fullPath, reader, options, rxSlots);
         }
         catch
         {
@@ -200,6 +204,7 @@ public sealed class PcapSourcePort : Port
         }
         finally
         {
+            Domain.RemovePcapSource(this);
             _reader.Dispose();
         }
     }

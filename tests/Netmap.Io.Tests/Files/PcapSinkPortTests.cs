@@ -202,6 +202,36 @@ public sealed class PcapSinkPortTests(ITestOutputHelper output) : NetmapTestBase
     }
 
     [Fact]
+    public void A_capture_being_read_cannot_be_written_even_through_a_link_and_the_input_stays_whole()
+    {
+        var input = _dir.File("in.pcap");
+        File.Copy(PcapTestFiles.Mixed, input);
+        var link = _dir.File("link.pcap");
+        File.CreateSymbolicLink(link, input);
+        var before = File.ReadAllBytes(input);
+        var source = Domain.Open("pcap:" + input);
+
+        var direct = Assert.Throws<NetmapException>(() => Domain.Open("pcap-out:" + input));
+        var linked = Assert.Throws<NetmapException>(() => Domain.Open("pcap-out:" + link));
+
+        Assert.Equal(NetmapError.EBUSY, direct.Code);
+        Assert.Equal($"pcap-out:{input}: EBUSY: '{input}' is being read by pcap:{input}: writing it would truncate the capture being read", direct.Message);
+        Assert.Equal(NetmapError.EBUSY, linked.Code);
+        Assert.Equal(before, File.ReadAllBytes(input));
+
+        // And the other way: a file being written cannot be opened as a source.
+        source.Dispose();
+        var output = _dir.File("out.pcap");
+        using var sink = Domain.Open("pcap-out:" + output);
+        var reading = Assert.Throws<NetmapException>(() => Domain.Open("pcap:" + output));
+        Assert.Equal($"pcap:{output}: EBUSY: '{output}' is being written by pcap-out:{output}: a capture cannot be read while it is rewritten", reading.Message);
+
+        // Once the reader closed, the file can be written.
+        using var rewrite = Domain.Open("pcap-out:" + input);
+        Assert.Equal(24, new FileInfo(input).Length);
+    }
+
+    [Fact]
     public void Directories_are_created_and_the_file_is_closed_with_the_port()
     {
         var path = _dir.File("a/b/c/out.pcap");
