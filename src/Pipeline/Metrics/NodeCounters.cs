@@ -24,6 +24,7 @@ public sealed class NodeCounters
     private long _outBytes;
     private long _faults;
     private Func<long>? _missed;
+    private int _missedReason = (int)DropReason.Overflow;
 
     /// <summary>Counters for node <paramref name="name"/>.</summary>
     public NodeCounters(string name, NodeRole role)
@@ -54,7 +55,7 @@ public sealed class NodeCounters
     public long Faults => Volatile.Read(ref _faults);
 
     /// <summary>Packets dropped for <paramref name="reason"/>.</summary>
-    public long Drops(DropReason reason) => Read((int)reason, reason == DropReason.Overflow ? Missed() : 0);
+    public long Drops(DropReason reason) => Read((int)reason, (int)reason == _missedReason ? Missed() : 0);
 
     /// <summary>All drops.</summary>
     public long TotalDrops
@@ -112,15 +113,21 @@ public sealed class NodeCounters
     internal void AddFault() => Interlocked.Increment(ref _faults);
 
     /// <summary>
-    /// Counts what <paramref name="missed"/> returns (a device's RX-missed total: frames its ring had no room for, which
-    /// the port never saw) as <see cref="DropReason.Overflow"/> drops of this port, read whenever the counters are.
+    /// Counts what <paramref name="missed"/> returns as <paramref name="reason"/> drops of this port, read whenever the
+    /// counters are: what the port's device or file dropped before the pipeline saw it (a device's RX-missed total,
+    /// frames its ring had no room for, as <see cref="DropReason.Overflow"/>; a capture's frames too big for any ring,
+    /// as <see cref="DropReason.TooBig"/>).
     /// </summary>
-    internal void CountDeviceMissed(Func<long> missed) => _missed = missed;
+    internal void CountDeviceMissed(Func<long> missed, DropReason reason = DropReason.Overflow)
+    {
+        _missedReason = (int)reason;
+        _missed = missed;
+    }
 
     private long Missed() => _missed?.Invoke() ?? 0;
 
     private long Read(int reason, long missed) =>
-        Volatile.Read(ref _drops[reason]) + (reason == (int)DropReason.Overflow ? missed : 0);
+        Volatile.Read(ref _drops[reason]) + (reason == _missedReason ? missed : 0);
 }
 
 /// <summary>A copy of a node's counters.</summary>

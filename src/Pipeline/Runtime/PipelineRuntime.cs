@@ -422,14 +422,22 @@ public sealed class PipelineRuntime : IAsyncDisposable
     }
 
     // A device port that feeds the pipeline counts the frames its device had no room for (its RX queues' missed
-    // count: netmap's NIC RX ring full, AF_PACKET's ring) as overflow drops of that port: they were lost before the
-    // pipeline saw them, and nothing may be lost without a count. Read when the counters are (a getsockopt per
-    // queue), not per packet. A port the pipeline only sends on does not read its RX ring: its device's drops are
-    // not the pipeline's.
+    // count: netmap's NIC RX ring full, AF_PACKET's ring) as overflow drops of that port, and a capture the frames it
+    // skipped as too big for any ring as too-big drops: they were lost before the pipeline saw them, and nothing may
+    // be lost without a count. Read when the counters are (a getsockopt per queue), not per packet. A port the
+    // pipeline only sends on does not read its RX ring: its device's drops are not the pipeline's.
     private static void CountDeviceMissed(List<NodeState> nodes)
     {
         foreach (var node in nodes)
         {
+            if (node is PortNode { Handle.Port: Netmap.Io.Files.PcapSourcePort file } source)
+            {
+                // A capture's frames that no ring could hold (more fragments than a packet may have) are skipped
+                // by the port as it reads: too-big drops of that port, whether or not the pipeline reads it.
+                source.Counters.CountDeviceMissed(() => file.OversizeDrops, Pipeline.Stages.DropReason.TooBig);
+                continue;
+            }
+
             if (node is not PortNode { Handle.Port: NicPort nic } port || port.Outputs.Length == 0 || port.Outputs[0].Edge < 0)
             {
                 continue;

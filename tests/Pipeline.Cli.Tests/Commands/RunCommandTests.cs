@@ -279,6 +279,31 @@ public sealed class RunCommandTests : IDisposable
             long.Parse(lan.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + dropped);
     }
 
+    [Fact]
+    public async Task Frames_of_a_capture_too_big_for_any_ring_are_counted_as_too_big_drops_of_the_source()
+    {
+        // 64-byte buffers: a 5000-byte frame needs 79 slots, more than netmap's 64 fragments of one packet.
+        var input = Path.Combine(_cli.Directory, "big.pcap");
+        WritePcap(input, count: 3, length: 5000);
+        var file = _cli.Write("big.yaml", $$"""
+            name: big
+            memory: { buffer-size: 64, headroom: 0 }
+            ports:
+              wan: { spec: "pcap:{{input}}" }
+              lan: { spec: "pcap-out:{{Path.Combine(_cli.Directory, "out.pcap")}}" }
+            stages:
+              p: { type: test-pass }
+            pipes:
+              - wan -> p -> lan
+            """);
+
+        var code = await RunCommand.ExecuteAsync(new RunSettings(file, Quiet: true), _cli.Context(), CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Contains("(end of input)", _cli.Out, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"^wan +port +0 +0 +0 +0 +too-big=3$", RegexOptions.Multiline), _cli.Out);
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
     private static extern int MakeFifo([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, uint mode);
 
