@@ -439,12 +439,37 @@ internal sealed class PipelineReader
                     continue;
                 }
 
+                if (ConstructionProblem(descriptor, options) is { } failure)
+                {
+                    // A constructor that checks its options together (eth-rewrite needs src or dst) would otherwise
+                    // throw only in the running pipeline, in its actor, at every restart.
+                    _diagnostics.Add(key, $"stage '{name}': {failure}");
+                    continue;
+                }
+
                 _nodes[name].Gates = stage.Gates;
                 stages.Add(stage);
             }
         }
 
         return stages;
+    }
+
+    // Builds the stage once, as the runtime will: what its constructor says about the options, or null when it takes them.
+    private static string? ConstructionProblem(StageDescriptor descriptor, object? options)
+    {
+        try
+        {
+            (descriptor.Create(options) as IDisposable)?.Dispose();
+            return null;
+        }
+        catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is { } inner and not OutOfMemoryException)
+        {
+            // An ArgumentException's message ends with " (Parameter 'options')": the user wrote no parameter of that name.
+            return inner is ArgumentException { ParamName: { } parameter } argument
+                ? argument.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal)
+                : inner.Message;
+        }
     }
 
     // What is wrong with gates a stage's options name (IStageGates), or null.

@@ -39,14 +39,37 @@ internal static class PortRules
             }
         }
 
+        var byName = new Dictionary<string, PortDefinition>(StringComparer.Ordinal);
+        foreach (var port in ports)
+        {
+            byName[port.Name] = port;
+        }
+
         foreach (var edge in edges)
         {
             if (edge.ToKind == NodeKind.Port && monitors.TryGetValue(edge.To, out var monitor))
             {
                 diagnostics.Add(edge.Where, $"port '{monitor.Name}' is a monitor ({monitor.Spec.Spec}): it only receives copies of another port's traffic, so a pipe cannot send to it");
             }
+            else if (edge.ToKind == NodeKind.Port && byName.TryGetValue(edge.To, out var sink) && !CanTransmit(sink.Spec))
+            {
+                diagnostics.Add(edge.Where, $"port '{sink.Name}' ({sink.Spec.Spec}) only receives: it has no TX ring, so a pipe cannot send to it");
+            }
+
+            if (edge.FromKind == NodeKind.Port && byName.TryGetValue(edge.From, out var source) && !CanReceive(source.Spec))
+            {
+                diagnostics.Add(edge.Where, $"port '{source.Name}' ({source.Spec.Spec}) only transmits: it has no RX ring, so nothing comes out of it for a pipe");
+            }
         }
     }
+
+    // A capture file is read or written, never both; /R and /T bind only the RX or only the TX rings (netmap's
+    // NR_RX_RINGS_ONLY, NR_TX_RINGS_ONLY).
+    private static bool CanTransmit(Netmap.Io.Ports.PortSpec spec) =>
+        spec.Prefix != Netmap.Io.Ports.PortPrefix.Pcap && (spec.Flags & Netmap.Io.Ports.RegisterFlags.RxRingsOnly) == 0;
+
+    private static bool CanReceive(Netmap.Io.Ports.PortSpec spec) =>
+        spec.Prefix != Netmap.Io.Ports.PortPrefix.PcapOut && (spec.Flags & Netmap.Io.Ports.RegisterFlags.TxRingsOnly) == 0;
 
     // The monitor's spec without its flags: the port it watches, as a user would write it.
     private static string ParentSpec(PortDefinition monitor)

@@ -102,6 +102,36 @@ public sealed class PortThreadingAndMonitorConfigTests
     }
 
     [Fact]
+    public void A_port_that_only_receives_cannot_be_sent_to_and_one_that_only_transmits_cannot_feed_a_pipe()
+    {
+        const string yaml = """
+            name: p
+            ports:
+              in:  { spec: "pcap:in.pcap" }
+              out: { spec: "pcap-out:out.pcap" }
+              rx:  { spec: "vale0:a/R" }
+              tx:  { spec: "vale0:b/T" }
+              n:   { spec: "null" }
+              m:   { spec: "null:m" }
+            pipes:
+              - n -> in
+              - out -> drop
+              - m -> rx
+              - tx -> drop
+              - in -> out
+            """;
+
+        Assert.Equal(
+            [
+                "p.yaml:10:5: port 'in' (pcap:in.pcap) only receives: it has no TX ring, so a pipe cannot send to it",
+                "p.yaml:11:5: port 'out' (pcap-out:out.pcap) only transmits: it has no RX ring, so nothing comes out of it for a pipe",
+                "p.yaml:12:5: port 'rx' (vale0:a/R) only receives: it has no TX ring, so a pipe cannot send to it",
+                "p.yaml:13:5: port 'tx' (vale0:b/T) only transmits: it has no RX ring, so nothing comes out of it for a pipe",
+            ],
+            Errors(yaml));
+    }
+
+    [Fact]
     public void A_zero_copy_monitor_is_an_error_at_the_monitor_that_names_the_copy_monitors()
     {
         const string yaml = """

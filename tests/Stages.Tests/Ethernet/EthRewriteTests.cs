@@ -134,6 +134,7 @@ public sealed class EthRewriteTests
     [InlineData("{ type: eth-rewrite, src: 03:00:00:00:00:01 }", "p.yaml:5:33: invalid 'src': src must be a unicast MAC address (the low bit of the first byte clear), found '03:00:00:00:00:01'")]
     [InlineData("{ type: eth-rewrite, dst: 02:00:00:00:01 }", "p.yaml:5:33: invalid 'dst': dst must be a MAC address like 02:00:00:00:00:01, found '02:00:00:00:01'")]
     [InlineData("{ type: eth-rewrite, mac: 02:00:00:00:00:01 }", "p.yaml:5:33: unknown key 'mac' (expected one of: type, node, instances, src, dst)")]
+    [InlineData("{ type: eth-rewrite }", "p.yaml:5:3: stage 'rewrite': eth-rewrite needs src, dst or both")]
     public void Bad_YAML_value_is_reported_at_its_key(string stage, string error)
     {
         Assert.False(PipelineLoader.TryParse(Pipeline(stage), "p.yaml", BuiltInStages.CreateRegistry(), out _, out var errors));
