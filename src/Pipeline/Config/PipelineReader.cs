@@ -79,6 +79,12 @@ internal sealed class PipelineReader
             ReadPipes(pipesSection, pipes);
         }
 
+        if (ports.Count == 0 && _diagnostics.Count == 0)
+        {
+            // Nothing could enter or leave: a run would wait for input that cannot come.
+            _diagnostics.Add(portsSection.Key is { } portsKey ? portsKey : document, "a pipeline needs at least one port (under 'ports:'): packets enter and leave through ports");
+        }
+
         GraphValidator.Check(_diagnostics, _declared, pipes.Edges);
         PortRules.Check(_diagnostics, ports, pipes.Edges);
         PortNamespaceReader.Check(_diagnostics, ports);
@@ -108,7 +114,7 @@ internal sealed class PipelineReader
             return null;
         }
 
-        if (entry.Value is not YamlScalarNode { Value: { } name } || ConfigDiagnostics.IsEmpty(entry.Value))
+        if (entry.Value is not YamlScalarNode { Value: { Length: > 0 } name } || ConfigDiagnostics.IsEmpty(entry.Value))
         {
             _diagnostics.Add(ConfigDiagnostics.IsEmpty(entry.Value) ? entry.Key : entry.Value, $"'name' must be a string, found {ConfigDiagnostics.Describe(entry.Value)}");
             return null;

@@ -70,12 +70,46 @@ public sealed class PipelineLoaderTests
     [Fact]
     public void Memory_takes_its_defaults_when_the_section_is_left_out()
     {
-        var definition = PipelineLoader.Parse("name: p", File, Registry());
+        var definition = PipelineLoader.Parse("name: p\nports: { a: { spec: \"null\" } }\npipes: [ \"a -> drop\" ]", File, Registry());
 
         Assert.Equal(new MemoryDefinition(), definition.Memory);
-        Assert.Empty(definition.Ports);
+        Assert.Single(definition.Ports);
         Assert.Empty(definition.Stages);
-        Assert.Empty(definition.Edges);
+        Assert.Single(definition.Edges);
+    }
+
+    [Theory]
+    [InlineData("name: p", "p.yaml:1:1: a pipeline needs at least one port (under 'ports:'): packets enter and leave through ports")]
+    [InlineData("name: p\nports: {}", "p.yaml:2:1: a pipeline needs at least one port (under 'ports:'): packets enter and leave through ports")]
+    [InlineData("name: \"\"\nports: { a: { spec: \"null\" } }\npipes: [ \"a -> drop\" ]", "p.yaml:1:7: 'name' must be a string, found ''")]
+    public void A_pipeline_without_ports_or_a_name_is_refused(string yaml, string error)
+    {
+        Assert.False(PipelineLoader.TryParse(yaml, File, Registry(), out _, out var errors));
+
+        Assert.Equal(error, Assert.Single(errors).ToString());
+    }
+
+    [Fact]
+    public void Nesting_deeper_than_the_limit_is_refused_before_the_parser_recurses_into_it()
+    {
+        var flow = "name: p\nports: " + new string('[', 50_000) + new string(']', 50_000) + "\n";
+        var block = "name: p\nports:\n" + string.Concat(Enumerable.Range(1, 300).Select(i => new string(' ', 2 * i) + "k:\n"));
+
+        Assert.False(PipelineLoader.TryParse(flow, File, Registry(), out _, out var flowErrors));
+        Assert.False(PipelineLoader.TryParse(block, File, Registry(), out _, out var blockErrors));
+
+        Assert.Equal($"p.yaml:2:{8 + PipelineLoader.MaxDepth}: nesting deeper than 256 levels: not a pipeline file", Assert.Single(flowErrors).ToString());
+        Assert.Matches(@"^p\.yaml:\d+:\d+: nesting deeper than 256 levels: not a pipeline file$", Assert.Single(blockErrors).ToString());
+    }
+
+    [Theory]
+    [InlineData("name: p\nports:\n  a: { spec: \"null\" }\n\tb: 1\n", "p.yaml:4:1: invalid YAML: While scanning a mapping, found invalid tab as indentation.")]
+    [InlineData("name: p\nports:\n  a: { spec: \"null\" }\npipes:\n  - a -> drop\n  - *nope\n", "p.yaml:6:5: invalid YAML: The anchor 'nope' does not exists")]
+    public void Syntax_errors_without_a_position_from_the_parser_are_placed_where_the_text_shows_them(string yaml, string error)
+    {
+        Assert.False(PipelineLoader.TryParse(yaml, File, Registry(), out _, out var errors));
+
+        Assert.Equal(error, Assert.Single(errors).ToString());
     }
 
     [Fact]

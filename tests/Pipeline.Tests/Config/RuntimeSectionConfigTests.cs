@@ -23,7 +23,7 @@ public sealed class RuntimeSectionConfigTests
     public void The_runtime_section_reaches_the_definition(string row, string section, bool fuse, int? threads)
     {
         _ = row;
-        var definition = PipelineLoader.Parse($"name: p\n{section}\n", File, new StageRegistry());
+        var definition = PipelineLoader.Parse($"name: p\n{section}\nports: {{ a: {{ spec: \"null\" }} }}\npipes: [ \"a -> drop\" ]\n", File, new StageRegistry());
 
         Assert.Equal(new RuntimeDefinition { Fuse = fuse, Threads = threads }, definition.Runtime);
     }
@@ -36,6 +36,8 @@ public sealed class RuntimeSectionConfigTests
             runtime:
               fuse: true
               threads: 1
+            ports: { a: { spec: "null" } }
+            pipes: [ "a -> drop" ]
             """, File, new StageRegistry());
 
         Assert.True(definition.Runtime.Fuse);
