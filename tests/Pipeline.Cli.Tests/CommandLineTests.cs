@@ -35,4 +35,21 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, await PipelineCli.InvokeAsync(args, _cli.Context()));
         Assert.NotEmpty(_cli.Error);
     }
+
+    // A value that does not convert reaches the option's own check too, which must not throw (it did, and the process
+    // ended with an unhandled exception): the parser's one-line error and exit 2, for every checked option.
+    [Theory]
+    [InlineData("gen", "null", "--count", "abc")]
+    [InlineData("gen", "null", "--count", "99999999999999999999")]
+    [InlineData("gen", "null", "--size", "abc")]
+    [InlineData("gen", "null", "--rate", "abc")]
+    [InlineData("gen", "null", "--duration", "abc")]
+    [InlineData("gen", "null", "--batch", "99999999999")]
+    [InlineData("bench", "--rounds", "abc")]
+    [InlineData("run", "x.yaml", "--duration", "abc")]
+    public async Task A_value_that_does_not_convert_is_a_usage_error_naming_it(params string[] args)
+    {
+        Assert.Equal(2, await PipelineCli.InvokeAsync(args, _cli.Context()));
+        Assert.Contains($"Cannot parse argument '{args[^1]}' for option '{args[^2]}'", _cli.Error, StringComparison.Ordinal);
+    }
 }

@@ -71,7 +71,14 @@ public sealed class PcapSinkPort : Port
         }
         catch (IOException ex)
         {
-            stream.Dispose();
+            try
+            {
+                stream.Dispose(); // tries to write the header once more, and fails as the flush did (/dev/full)
+            }
+            catch (IOException)
+            {
+            }
+
             return ThrowHelper.Netmap<PcapSinkPort>(NetmapError.EIO, spec, $"cannot write '{path}': {ex.Message}");
         }
 

@@ -61,8 +61,24 @@ public sealed unsafe class BufferArena : IDisposable
         }
         else
         {
-            // SAFETY: freed in Dispose; 64-byte alignment keeps every buffer start on a cache line.
-            _base = (byte*)NativeMemory.AlignedAlloc((nuint)_bytes, 64);
+            // More than the machine has would be granted by an overcommitting kernel and then fail (or draw the OOM
+            // killer) while it is cleared: refused first, as an allocation that fails outright is.
+            var physical = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            if (physical > 0 && _bytes > physical)
+            {
+                ThrowHelper.Netmap(NetmapError.ENOMEM, "arena", $"cannot allocate {_bytes} bytes ({BufferCount} buffers at a {Stride}-byte stride): the machine has {physical} bytes of memory");
+            }
+
+            try
+            {
+                // SAFETY: freed in Dispose; 64-byte alignment keeps every buffer start on a cache line.
+                _base = (byte*)NativeMemory.AlignedAlloc((nuint)_bytes, 64);
+            }
+            catch (OutOfMemoryException)
+            {
+                ThrowHelper.Netmap(NetmapError.ENOMEM, "arena", $"cannot allocate {_bytes} bytes ({BufferCount} buffers at a {Stride}-byte stride)");
+            }
+
             NativeMemory.Clear(_base, (nuint)_bytes);
         }
 

@@ -37,7 +37,7 @@ internal static class BenchCommand
         var rounds = new Option<int>("--rounds", "-r") { Description = "Runs per case, round-robin over the cases; the median is reported. Default: 1.", HelpName = "N", DefaultValueFactory = _ => 1 };
         rounds.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 1 or > 100)
+            if (OptionValue.TryGet<int>(result, out var n) && n is < 1 or > 100)
             {
                 result.AddError("--rounds must be from 1 to 100");
             }

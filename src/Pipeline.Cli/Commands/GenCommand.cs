@@ -30,7 +30,7 @@ internal static class GenCommand
         var count = new Option<long?>("--count", "-n") { Description = "Stop after N packets.", HelpName = "N" };
         count.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<long?>() is <= 0)
+            if (OptionValue.TryGet<long?>(result, out var n) && n is <= 0)
             {
                 result.AddError("--count must be a positive number");
             }
@@ -43,7 +43,7 @@ internal static class GenCommand
         };
         size.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < FrameTemplate.HeaderLength or > FrameTemplate.MaxLength)
+            if (OptionValue.TryGet<int>(result, out var bytes) && bytes is < FrameTemplate.HeaderLength or > FrameTemplate.MaxLength)
             {
                 result.AddError(string.Create(CultureInfo.InvariantCulture, $"--size must be from {FrameTemplate.HeaderLength} (Ethernet, IPv4 and UDP headers) to {FrameTemplate.MaxLength} bytes"));
             }
@@ -51,7 +51,7 @@ internal static class GenCommand
         var rate = new Option<double?>("--rate", "-R") { Description = "Packets per second. Default: as fast as the port takes them.", HelpName = "PPS" };
         rate.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double?>() is { } pps && !(pps > 0 && pps <= 1e10))
+            if (OptionValue.TryGet<double?>(result, out var value) && value is { } pps && !(pps > 0 && pps <= 1e10))
             {
                 result.AddError("--rate must be a positive number of packets per second");
             }
@@ -59,9 +59,9 @@ internal static class GenCommand
         var duration = new Option<double?>("--duration", "-d") { Description = "Stop after S seconds.", HelpName = "S" };
         duration.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<double?>() is { } seconds && !(seconds > 0 && seconds <= MaxSeconds))
+            if (OptionValue.TryGet<double?>(result, out var value) && value is { } seconds && !(seconds > 0 && seconds <= MaxSeconds))
             {
-                result.AddError("--duration must be a positive number of seconds");
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--duration must be a positive number of seconds, at most {MaxSeconds:0.#########}"));
             }
         });
         var batch = new Option<int>("--batch", "-b")
@@ -72,7 +72,7 @@ internal static class GenCommand
         };
         batch.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 1 or > 65536)
+            if (OptionValue.TryGet<int>(result, out var n) && n is < 1 or > 65536)
             {
                 result.AddError("--batch must be from 1 to 65536");
             }

@@ -39,7 +39,7 @@ internal static class RunCommand
             if (result.Tokens is [var token] && double.TryParse(token.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
                 && !(seconds > 0 && seconds <= MaxSeconds))
             {
-                result.AddError("--duration must be a positive number of seconds");
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"--duration must be a positive number of seconds, at most {MaxSeconds:0.#########}"));
             }
         });
         var packets = new Option<long?>("--packets", "-n")

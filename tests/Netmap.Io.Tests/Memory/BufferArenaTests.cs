@@ -24,6 +24,15 @@ public sealed class BufferArenaTests
     // ---------------------------------------------------------------- shape
 
     [Fact]
+    public void An_arena_larger_than_the_machine_is_ENOMEM_not_an_unhandled_OutOfMemoryException()
+    {
+        var error = Assert.Throws<NetmapException>(() => new BufferArena(new ArenaOptions { BufferCount = 16_777_216, BufferSize = 65_535 }));
+
+        Assert.Equal(NetmapError.ENOMEM, error.Code);
+        Assert.StartsWith("arena: ENOMEM: cannot allocate 1100585369600 bytes (16777216 buffers at a 65600-byte stride)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Base_is_64_byte_aligned_and_buffers_sit_one_stride_apart()
     {
         using var arena = new BufferArena(new ArenaOptions { BufferCount = 64, Checked = true });

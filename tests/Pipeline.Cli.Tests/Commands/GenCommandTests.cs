@@ -108,6 +108,16 @@ public sealed class GenCommandTests : IDisposable
         Assert.Contains("no TX ring", _cli.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_capture_that_cannot_be_written_from_the_start_fails_with_one_line()
+    {
+        // /dev/full takes the open and refuses the header's write (ENOSPC).
+        var code = await PipelineCli.InvokeAsync(["gen", "pcap-out:/dev/full", "--count", "1"], _cli.Context());
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Equal("gen: pcap-out:/dev/full: EIO: cannot write '/dev/full': No space left on device : '/dev/full'\n", _cli.Error);
+    }
+
     [Theory]
     [InlineData("bogus:x", "unknown prefix")]
     [InlineData("netmap:nosuchport", "ENXIO")]
