@@ -256,6 +256,12 @@ public sealed class PcapReader : IDisposable
             Fail($"packet record at byte {start} has a captured length of {captured} bytes (more than {PcapFormat.MaxCapturedLength}): the file is corrupt");
         }
 
+        if (fraction >= (_nanoseconds ? 1_000_000_000u : 1_000_000u))
+        {
+            // A pace: recorded replay would otherwise wait for a time up to 71 minutes past the second it names.
+            Fail($"packet record at byte {start} has a timestamp fraction of {fraction} {(_nanoseconds ? "ns" : "µs")} (a second or more): the file is corrupt");
+        }
+
         var got = ReadUpTo(buffer[..(int)captured]);
         if (got < captured)
         {

@@ -168,6 +168,24 @@ public sealed class PcapReaderTests
 
     // ---- Damage ------------------------------------------------------------------------------------
 
+    [Theory]
+    [InlineData(false, 1_000_000u, "1000000 µs")]
+    [InlineData(false, 0xFFFF_FFFFu, "4294967295 µs")]
+    [InlineData(true, 1_000_000_000u, "1000000000 ns")]
+    public void A_timestamp_fraction_of_a_second_or_more_is_corrupt_at_its_record(bool nanoseconds, uint fraction, string shown)
+    {
+        var builder = CaptureBuilder.PcapBuilder(Three, nanoseconds: nanoseconds);
+        var bytes = builder.ToArray();
+        var at = (int)builder.Offsets[1];
+        BitConverter.TryWriteBytes(bytes.AsSpan(at + 4, 4), fraction); // the second record's fraction, little-endian
+        using var reader = new PcapReader(new MemoryStream(bytes), "bad.pcap");
+
+        Assert.True(reader.TryReadPacket(_buffer, out _));
+        var error = Assert.Throws<NetmapException>(() => reader.TryReadPacket(_buffer, out _));
+
+        Assert.Equal($"bad.pcap: EINVAL: packet record at byte {at} has a timestamp fraction of {shown} (a second or more): the file is corrupt", error.Message);
+    }
+
     [Fact]
     public void Truncated_pcap_record_gives_the_packets_before_it_then_its_byte_offset()
     {
