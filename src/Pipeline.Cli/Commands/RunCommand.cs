@@ -104,7 +104,7 @@ internal static class RunCommand
             try
             {
                 var options = context.RuntimeOptions ?? new PipelineRuntimeOptions();
-                runtime = PipelineRuntime.Start(system, definition, options with { Checked = options.Checked || settings.Checked });
+                runtime = PipelineRuntime.Start(system, definition, options with { Checked = options.Checked || settings.Checked, PacketLimit = settings.Packets ?? options.PacketLimit });
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {

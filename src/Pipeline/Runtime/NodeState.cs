@@ -115,16 +115,19 @@ internal sealed record RuntimeSettings(int Window, int BatchSize, int Headroom, 
     public bool FuseStages { get; init; }
 
     /// <summary>
-    /// The id of the Akka dispatcher the pipeline's actors run on (<see cref="PipelineRuntimeOptions.Threads"/>,
-    /// <c>runtime: threads</c>; see <see cref="PipelineDispatchers"/>), or null for the system's default.
-    /// </summary>
-    /// <summary>
     /// RX pumps prefetch each packet's first line as they take it: worth it when another core wrote the packet (it
     /// cuts the first stage's misses), a cost when the same thread did (a polled pipeline fed by its poller).
     /// </summary>
     public bool Prefetch { get; init; } = true;
 
+    /// <summary>
+    /// The id of the Akka dispatcher the pipeline's actors run on (<see cref="PipelineRuntimeOptions.Threads"/>,
+    /// <c>runtime: threads</c>; see <see cref="PipelineDispatchers"/>), or null for the system's default.
+    /// </summary>
     public string? Dispatcher { get; init; }
+
+    /// <summary>What the source ports may still take together (<see cref="PipelineRuntimeOptions.PacketLimit"/>), or null for no limit.</summary>
+    public PacketBudget? Budget { get; init; }
 }
 
 /// <summary>Runtime state of a stage node.</summary>

@@ -314,6 +314,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
                 FuseStages = options.FuseStages ?? definition.Runtime.Fuse,
                 Dispatcher = dispatcher,
                 Prefetch = !options.Polled,
+                Budget = options.PacketLimit is { } limit ? new PacketBudget(limit) : null,
             };
             var pool = new BatchPool(arena, memory.BatchSize, initialBatches: (definition.Edges.Count * memory.Window) + 4, options.Checked);
             var nodes = new List<NodeState>();

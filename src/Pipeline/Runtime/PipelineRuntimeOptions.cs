@@ -62,4 +62,11 @@ public sealed record PipelineRuntimeOptions
     /// <b>Default:</b> false.
     /// </summary>
     public bool Polled { get; init; }
+
+    /// <summary>
+    /// The most packets the source ports take, all together (<c>pipeline run --packets N</c>): once they have, they
+    /// read no more, and what arrives after stays in their rings (a file's rest is not read). Counted at the ports
+    /// as they take a batch, so the limit is exact. <b>Default:</b> null, no limit.
+    /// </summary>
+    public long? PacketLimit { get; init; }
 }

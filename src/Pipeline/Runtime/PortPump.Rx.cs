@@ -19,8 +19,16 @@ internal sealed partial class PortPump
             return false; // no credit: the packets wait in the ring; a Credit brings us back
         }
 
+        var budget = _node.Settings.Budget;
+        var granted = int.MaxValue;
+        if (budget is not null && (granted = budget.Take(_node.Pool.Capacity)) == 0)
+        {
+            return false; // the pipeline has taken all it was to take: the rest stays in the ring
+        }
+
         var handle = _node.Handle;
         handle.RxSync();
+        var packetsTaken = 0;
         var arena = handle.Arena;
         var portOwner = handle.Port.Owner;
         var poolOwner = _node.Pool.Owner;
@@ -46,7 +54,7 @@ internal sealed partial class PortPump
             var mask = ring.OffsetMask;
             var maxOffset = (ulong)ring.MaxOffset;
             var prefetch = _node.Settings.Prefetch;
-            while (used < fresh && k != tail)
+            while (used < fresh && k != tail && packetsTaken < granted)
             {
                 // A multi-slot packet moves whole or not at all (a one-slot packet, the common case, skips the loop).
                 var end = k;
@@ -72,6 +80,7 @@ internal sealed partial class PortPump
                 }
 
                 batch ??= RentBatch();
+                packetsTaken++;
                 for (var f = 0; f < fragments; f++)
                 {
                     ref var slot = ref ring[k];
@@ -117,6 +126,7 @@ internal sealed partial class PortPump
             ring.Head = ring.Cur = k;
         }
 
+        budget?.Return(granted - packetsTaken);
         if (tooBig != 0)
         {
             _node.Counters.AddDrops(DropReason.TooBig, tooBig);

@@ -279,6 +279,37 @@ public sealed class RunCommandTests : IDisposable
             long.Parse(lan.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + dropped);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(300)]
+    public async Task A_packet_limit_takes_exactly_that_many_packets_from_the_sources(int limit)
+    {
+        // The file has far more, read as fast as the port goes: the limit is kept at the port, not noticed later.
+        var input = Path.Combine(_cli.Directory, "many.pcap");
+        var output = Path.Combine(_cli.Directory, "out.pcap");
+        WritePcap(input, count: 2000, length: 60);
+        var file = _cli.Write("limit.yaml", $$"""
+            name: limit
+            ports:
+              wan: { spec: "pcap:{{input}}" }
+              lan: { spec: "pcap-out:{{output}}" }
+            stages:
+              tag: { type: test-tag, vid: 1 }
+            pipes:
+              - wan -> tag -> lan
+              - tag.untagged -> drop
+            """);
+
+        var code = await RunCommand.ExecuteAsync(new RunSettings(file, Packets: limit, Quiet: true), _cli.Context(), CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Contains($"({limit} packets received)", _cli.Out, StringComparison.Ordinal);
+        Assert.Matches(new Regex($@"^wan +port +{limit} +{limit * 60} +0 +0 +0$", RegexOptions.Multiline), _cli.Out);
+        Assert.Matches(new Regex($@"^lan +port +0 +0 +{limit} +{limit * 60} +0$", RegexOptions.Multiline), _cli.Out);
+        Assert.Equal(24 + (limit * (16 + 60)), new FileInfo(output).Length);
+    }
+
     [Fact]
     public async Task Frames_of_a_capture_too_big_for_any_ring_are_counted_as_too_big_drops_of_the_source()
     {
