@@ -189,8 +189,9 @@ public sealed class VxlanDecap : IPacketStage
         return length;
     }
 
-    // Takes the excess from the packet's last slot; a tail spread over more than one slot is left (it is rare: one
-    // slot holds at least the padding of a minimum-size frame).
+    // Takes the excess (bytes after the outer IPv4 packet: Ethernet padding, a trailer) from the packet's end, slot by
+    // slot backwards: a tail longer than the last slot empties it (a zero-length fragment, which every port passes
+    // over) and goes on into the one before.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Trim(BatchView view, Span<Slot> slots, int first, int excess)
     {
@@ -200,10 +201,12 @@ public sealed class VxlanDecap : IPacketStage
             last++;
         }
 
-        var tail = view[last];
-        if (tail.Length >= excess)
+        for (var j = last; j >= first && excess > 0; j--)
         {
-            tail.Take(excess);
+            var fragment = view[j];
+            var n = Math.Min(excess, fragment.Length);
+            fragment.Take(n);
+            excess -= n;
         }
     }
 

@@ -213,6 +213,30 @@ public sealed class VxlanDecapTests
     }
 
     [Fact]
+    public void A_trailer_longer_than_the_last_slot_is_trimmed_from_the_slots_before_it_too()
+    {
+        // 120 bytes after the outer IPv4 packet, in slots of 100: the last slot empties, 20 come off the one before.
+        using var bench = new StageBench();
+        var inner = TunnelPackets.Udp4(payload: 300);
+        var packet = TunnelPackets.Vxlan(inner, new Outer { Padding = 120 });
+        var slots = new List<int>();
+        for (var at = 0; at < packet.Length; at += 100)
+        {
+            var end = Math.Min(at + 100, packet.Length);
+            slots.Add(bench.Add(packet.AsSpan(at, end - at), flags: end < packet.Length ? SlotFlags.MoreFrag : SlotFlags.None));
+        }
+
+        var context = bench.Context("vxlan-decap", connectedGates: [true, true]);
+
+        bench.Run(new VxlanDecap(new VxlanDecapOptions { Vni = 5001 }), context);
+
+        StageBench.AssertGate(context, slots[0], GateId.Out);
+        byte[] joined = [.. slots.SelectMany(bench.Data)];
+        Assert.Equal(inner, joined);
+        Assert.Equal(0, bench.Slot(slots[^1]).Len);
+    }
+
+    [Fact]
     public void Multi_slot_packet_shorter_than_its_IPv4_total_length_is_malformed()
     {
         using var bench = new StageBench();
