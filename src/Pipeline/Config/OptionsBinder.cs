@@ -259,6 +259,22 @@ internal sealed class OptionsBinder(ConfigDiagnostics diagnostics)
             return TryConvertList(type, elementType, keyNode, node, label, out value);
         }
 
+        if (type == typeof(System.Net.IPAddress))
+        {
+            // IPAddress.TryParse takes "1" as 0.0.0.1 and "10.1" as 10.0.0.1 (inet_aton's forms): an address in a
+            // pipeline file is written in full.
+            const string expected = "an IP address (IPv4 as a dotted quad like 192.0.2.1, or IPv6)";
+            if (!TryText(node, label, expected, out var text))
+            {
+                return false;
+            }
+
+            return System.Net.IPAddress.TryParse(text, out var ip)
+                && (ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || text.Count(c => c == '.') == 3)
+                ? Set(ip, out value)
+                : Mismatch(node, label, expected);
+        }
+
         if (Array.Exists(type.GetInterfaces(), i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IParsable<>) && i.GenericTypeArguments[0] == type))
         {
             var expected = $"a valid {type.Name}";

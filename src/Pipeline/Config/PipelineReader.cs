@@ -45,7 +45,9 @@ internal sealed class PipelineReader
 
     /// <summary><c>unknown key 'x' (expected one of: a, b)</c>.</summary>
     public static string UnknownKey(string key, IEnumerable<string> expected) =>
-        $"unknown key '{key}' (expected one of: {string.Join(", ", expected)})";
+        key == "<<"
+            ? "'<<' (YAML's merge key) is not supported in a pipeline file: write the keys out (an alias of a whole value, *name, works)"
+            : $"unknown key '{key}' (expected one of: {string.Join(", ", expected)})";
 
     /// <summary>The definition, or null when the document has errors (all of them reported).</summary>
     public PipelineDefinition? Read(YamlNode root)

@@ -90,6 +90,23 @@ public sealed class PipelineLoaderTests
     }
 
     [Fact]
+    public void A_merge_key_says_it_is_not_supported_and_what_works_instead()
+    {
+        const string yaml = """
+            name: p
+            ports:
+              a: &base { spec: "null" }
+              b: { <<: *base }
+            pipes:
+              - a -> b
+            """;
+
+        Assert.False(PipelineLoader.TryParse(yaml, File, Registry(), out _, out var errors));
+
+        Assert.Contains("p.yaml:4:8: '<<' (YAML's merge key) is not supported in a pipeline file: write the keys out (an alias of a whole value, *name, works)", errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
     public void Nesting_deeper_than_the_limit_is_refused_before_the_parser_recurses_into_it()
     {
         var flow = "name: p\nports: " + new string('[', 50_000) + new string(']', 50_000) + "\n";
@@ -589,7 +606,7 @@ public sealed class PipelineLoaderTests
     [InlineData("ushort range", "burst: 70000", "p.yaml:5:38: 'burst' must be an integer from 0 to 65535, found '70000'")]
     [InlineData("bool", "strict: maybe", "p.yaml:5:39: 'strict' must be true or false, found 'maybe'")]
     [InlineData("list item", "queues: [1, x]", "p.yaml:5:43: 'queues' item must be an integer from -2147483648 to 2147483647, found 'x'")]
-    [InlineData("parsable", "peer: 300.1.2.3", "p.yaml:5:37: 'peer' must be a valid IPAddress, found '300.1.2.3'")]
+    [InlineData("parsable", "peer: 300.1.2.3", "p.yaml:5:37: 'peer' must be an IP address (IPv4 as a dotted quad like 192.0.2.1, or IPv6), found '300.1.2.3'")]
     [InlineData("missing value", "strict:", "p.yaml:5:31: 'strict' needs a value")]
     [InlineData("nested required", "limits: { min: 1 }", "p.yaml:5:31: 'limits' is missing required key 'max'")]
     [InlineData("nested unknown key", "limits: { max: 1, top: 2 }", "p.yaml:5:49: unknown key 'top' (expected one of: max, min)")]

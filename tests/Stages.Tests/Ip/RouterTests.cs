@@ -409,7 +409,7 @@ public sealed class RouterTests
 
     [Theory]
     [InlineData("{ prefix: 10.0.0.0/33, gate: g8 }", "p.yaml:10:11: invalid 'prefix': prefix '10.0.0.0/33' must end in a length from /0 to /32")]
-    [InlineData("{ prefix: 10.0.0.0/8, gate: g8, next-hop: nowhere }", "p.yaml:10:51: 'next-hop' must be a valid IPAddress, found 'nowhere'")]
+    [InlineData("{ prefix: 10.0.0.0/8, gate: g8, next-hop: nowhere }", "p.yaml:10:51: 'next-hop' must be an IP address (IPv4 as a dotted quad like 192.0.2.1, or IPv6), found 'nowhere'")]
     [InlineData("{ prefix: 10.0.0.0/8, gate: g8, next-hop-mac: \"ff:ff:ff:ff:ff:ff\" }", "p.yaml:10:41: invalid 'next-hop-mac': next-hop-mac must be a unicast MAC address (the low bit of the first byte clear), found 'ff:ff:ff:ff:ff:ff'")]
     [InlineData("{ prefix: 10.0.0.0/8, gate: g8 }\n      - { prefix: 10.0.0.0/8, gate: g16 }", "p.yaml:9:5: invalid 'routes': routes has prefix 10.0.0.0/8 twice")]
     public void Bad_YAML_is_reported_at_its_key(string route, string error)

@@ -440,7 +440,9 @@ public sealed class VxlanEncapTests
     [Theory]
     [InlineData("vni: 16777216", "p.yaml:7:5: invalid 'vni': vni must be from 0 to 16777215 (24 bits), found 16777216")]
     [InlineData("src-ip: 2001:db8::1", "p.yaml:8:5: invalid 'src-ip': src-ip must be an IPv4 address (the outer header here is IPv4), found 2001:db8::1")]
-    [InlineData("src-ip: 10.0.0.300", "p.yaml:8:13: 'src-ip' must be a valid IPAddress, found '10.0.0.300'")]
+    [InlineData("src-ip: 10.0.0.300", "p.yaml:8:13: 'src-ip' must be an IP address (IPv4 as a dotted quad like 192.0.2.1, or IPv6), found '10.0.0.300'")]
+    [InlineData("src-ip: 1", "p.yaml:8:13: 'src-ip' must be an IP address (IPv4 as a dotted quad like 192.0.2.1, or IPv6), found '1'")]
+    [InlineData("src-ip: 10.1", "p.yaml:8:13: 'src-ip' must be an IP address (IPv4 as a dotted quad like 192.0.2.1, or IPv6), found '10.1'")]
     [InlineData("dst-mac: 02:00:00:00:00:0g", "p.yaml:11:5: invalid 'dst-mac': dst-mac must be a MAC address like 02:00:00:00:00:01, found '02:00:00:00:00:0g'")]
     [InlineData("udp-src: fast", "p.yaml:12:5: invalid 'udp-src': udp-src must be 'flow' or a port number from 0 to 65535, found 'fast'")]
     public void Bad_YAML_value_is_reported_at_its_key(string replacement, string error)
