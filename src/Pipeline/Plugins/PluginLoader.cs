@@ -89,7 +89,9 @@ public sealed class PluginLoader : IPluginResolver
 
             if (!File.Exists(path))
             {
-                error = $"{label} not found (resolved to {path})";
+                error = Directory.Exists(path)
+                    ? $"{label} is a directory (resolved to {path}): name the plugin's .dll"
+                    : $"{label} not found (resolved to {path})";
                 return false;
             }
 

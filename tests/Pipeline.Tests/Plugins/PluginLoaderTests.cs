@@ -142,6 +142,16 @@ public sealed class PluginLoaderTests
     }
 
     [Fact]
+    public void A_directory_is_reported_as_one_not_as_missing()
+    {
+        var path = Path.GetTempPath().TrimEnd(Path.DirectorySeparatorChar);
+        var loader = new PluginLoader();
+
+        Assert.False(loader.TryLoad(path, new StageRegistry(), out var error));
+        Assert.Equal($"plugin '{Path.GetFileName(path)}' is a directory (resolved to {path}): name the plugin's .dll", error);
+    }
+
+    [Fact]
     public void Missing_file_is_reported_with_its_resolved_path()
     {
         var path = Path.Combine(Path.GetTempPath(), $"no-such-plugin-{Guid.NewGuid():N}.dll");
