@@ -144,16 +144,9 @@ public static class PipelineLoader
                 }
             }
         }
-        catch (YamlException ex)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
         {
-            diagnostics.Add(ErrorPosition(ex, scanner, yaml, diagnostics), SyntaxMessage(ex));
-            return null;
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet 18.1 throws this (not a YamlException) when a '[' or '{' is still open at the end.
-            var at = scanner.Current is { } current ? diagnostics.At(current.Start) : new SourceSpan(diagnostics.File, 1, 1);
-            diagnostics.Add(at, "invalid YAML: cannot parse past this point (is a '[' or '{' left open?)");
+            ReportSyntax(ex, scanner, yaml, diagnostics);
             return null;
         }
 
@@ -163,16 +156,9 @@ public static class PipelineLoader
         {
             stream.Load(parser);
         }
-        catch (YamlException ex)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
         {
-            diagnostics.Add(ErrorPosition(ex, parser, yaml, diagnostics), SyntaxMessage(ex));
-            return null;
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet 18.1 throws this (not a YamlException) when a '[' or '{' is still open at the end.
-            var at = parser.Current is { } current ? diagnostics.At(current.Start) : new SourceSpan(diagnostics.File, 1, 1);
-            diagnostics.Add(at, "invalid YAML: cannot parse past this point (is a '[' or '{' left open?)");
+            ReportSyntax(ex, parser, yaml, diagnostics);
             return null;
         }
 
@@ -188,6 +174,19 @@ public static class PipelineLoader
         }
 
         return stream.Documents[0].RootNode;
+    }
+
+    private static void ReportSyntax(Exception error, Parser parser, string yaml, ConfigDiagnostics diagnostics)
+    {
+        if (error is YamlException ex)
+        {
+            diagnostics.Add(ErrorPosition(ex, parser, yaml, diagnostics), SyntaxMessage(ex));
+            return;
+        }
+
+        // YamlDotNet 18.1 throws an InvalidOperationException (not a YamlException) when a '[' or '{' is still open at the end.
+        var at = parser.Current is { } current ? diagnostics.At(current.Start) : new SourceSpan(diagnostics.File, 1, 1);
+        diagnostics.Add(at, "invalid YAML: cannot parse past this point (is a '[' or '{' left open?)");
     }
 
     // The line and column of the first '[' or '{' nested deeper than MaxDepth, or null. Quoted text and comments are

@@ -162,17 +162,7 @@ public sealed class RunCommandTests : IDisposable
         var input = Path.Combine(_cli.Directory, "in.pcap");
         var output = Path.Combine(_cli.Directory, "out.pcap");
         WritePcap(input, count: 50, length: 60);
-        var file = _cli.Write("files.yaml", $$"""
-            name: files
-            ports:
-              wan: { spec: "pcap:{{input}}" }
-              lan: { spec: "pcap-out:{{output}}" }
-            stages:
-              tag: { type: test-tag, vid: 1 }
-            pipes:
-              - wan -> tag -> lan
-              - tag.untagged -> drop
-            """);
+        var file = FileToFile("files", input, output);
 
         var code = await RunCommand.ExecuteAsync(new RunSettings(file, Duration: TimeSpan.FromSeconds(30), Quiet: true), _cli.Context(), CancellationToken.None);
 
@@ -240,17 +230,7 @@ public sealed class RunCommandTests : IDisposable
             using var stream = new FileStream(fifo, FileMode.Open, FileAccess.Read);
             stream.ReadExactly(new byte[24]);
         });
-        var file = _cli.Write("broken-sink.yaml", $$"""
-            name: broken-sink
-            ports:
-              wan: { spec: "pcap:{{input}}" }
-              lan: { spec: "pcap-out:{{fifo}}" }
-            stages:
-              tag: { type: test-tag, vid: 1 }
-            pipes:
-              - wan -> tag -> lan
-              - tag.untagged -> drop
-            """);
+        var file = FileToFile("broken-sink", input, fifo);
 
         var code = await RunCommand.ExecuteAsync(
             new RunSettings(file, Duration: TimeSpan.FromSeconds(60), Checked: true, Quiet: true), _cli.Context(), CancellationToken.None);
@@ -289,17 +269,7 @@ public sealed class RunCommandTests : IDisposable
         var input = Path.Combine(_cli.Directory, "many.pcap");
         var output = Path.Combine(_cli.Directory, "out.pcap");
         WritePcap(input, count: 2000, length: 60);
-        var file = _cli.Write("limit.yaml", $$"""
-            name: limit
-            ports:
-              wan: { spec: "pcap:{{input}}" }
-              lan: { spec: "pcap-out:{{output}}" }
-            stages:
-              tag: { type: test-tag, vid: 1 }
-            pipes:
-              - wan -> tag -> lan
-              - tag.untagged -> drop
-            """);
+        var file = FileToFile("limit", input, output);
 
         var code = await RunCommand.ExecuteAsync(new RunSettings(file, Packets: limit, Quiet: true), _cli.Context(), CancellationToken.None);
 
@@ -334,6 +304,19 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains("(end of input)", _cli.Out, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"^wan +port +0 +0 +0 +0 +too-big=3$", RegexOptions.Multiline), _cli.Out);
     }
+
+    // A pipeline NAME from the capture INPUT through a test-tag stage to the capture OUTPUT (untagged frames dropped).
+    private string FileToFile(string name, string input, string output) => _cli.Write(name + ".yaml", $$"""
+        name: {{name}}
+        ports:
+          wan: { spec: "pcap:{{input}}" }
+          lan: { spec: "pcap-out:{{output}}" }
+        stages:
+          tag: { type: test-tag, vid: 1 }
+        pipes:
+          - wan -> tag -> lan
+          - tag.untagged -> drop
+        """);
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
     private static extern int MakeFifo([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, uint mode);
