@@ -304,14 +304,12 @@ public sealed class ValeSwitch
                 var off = (int)(raw > maxOffset ? maxOffset : raw); // MaxOffset <= BufferSize (validated at bind)
                 var buf = slot.BufIdx;
                 int len = slot.Len;
-                if (!arena.IsValidIndex(buf))
+                if (!arena.IsValidIndex(buf) || off + len > bufSize)
                 {
+                    // netmap's nm_vale_preflush: a slot with no buffer, or longer than its buffer past its offset, is
+                    // forwarded as length 0 (and so dropped by the learning lookup as a runt), not cut.
                     buf = 0;
                     len = 0;
-                }
-                else if (off + len > bufSize)
-                {
-                    len = bufSize - off;
                 }
 
                 ref var frag = ref frags[n];
