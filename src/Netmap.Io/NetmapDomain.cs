@@ -339,9 +339,19 @@ public sealed class NetmapDomain : IDisposable
             open = [.. _handles];
         }
 
+        // Every handle closes, and the domain with them, even when one of them reports an error (an ArenaException
+        // for a buffer the user put in two slots): the first error is thrown at the end.
+        Exception? first = null;
         foreach (var handle in open)
         {
-            handle.Dispose();
+            try
+            {
+                handle.Dispose();
+            }
+            catch (Exception ex) when (ex is ArenaException or NetmapException)
+            {
+                first ??= ex;
+            }
         }
 
         lock (_lock)
@@ -366,6 +376,11 @@ public sealed class NetmapDomain : IDisposable
             {
                 region.Dispose();
             }
+        }
+
+        if (first is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
         }
     }
 

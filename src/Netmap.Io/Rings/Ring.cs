@@ -231,17 +231,43 @@ public sealed class Ring
         return (int)(offset > MaxOffset ? MaxOffset : offset);
     }
 
-    /// <summary>The whole buffer of slot <paramref name="index"/>.</summary>
-    public Span<byte> Buffer(uint index) => Arena.GetBuffer(_slots[index].BufIdx);
+    /// <summary>The whole buffer of slot <paramref name="index"/>. ENXIO once no handle binds the ring (its memory may be gone).</summary>
+    public Span<byte> Buffer(uint index)
+    {
+        EnsureBound();
+        return Arena.GetBuffer(_slots[index].BufIdx);
+    }
 
     /// <summary>
     /// The slots and buffers of this ring for a per-packet loop, read once (<see cref="RingView"/>): take it after a
-    /// sync, use it until the next one.
+    /// sync, use it until the next one. ENXIO once no handle binds the ring.
     /// </summary>
-    public RingView View() => new(_slots, Arena);
+    public RingView View()
+    {
+        EnsureBound();
+        return new(_slots, Arena);
+    }
 
-    /// <summary>The packet in slot <paramref name="index"/>: its bytes at the slot's offset, and header push/pop.</summary>
-    public PacketView Packet(uint index) => new(this, ref _slots[index]);
+    /// <summary>The packet in slot <paramref name="index"/>: its bytes at the slot's offset, and header push/pop. ENXIO once no handle binds the ring.</summary>
+    public PacketView Packet(uint index)
+    {
+        EnsureBound();
+        return new(this, ref _slots[index]);
+    }
+
+    // A ring whose handles all closed may belong to a domain that freed its memory: its slots name buffer 0, and an
+    // access through them would read or write freed native memory.
+    private void EnsureBound()
+    {
+        if (Volatile.Read(ref Users) == 0)
+        {
+            ThrowNotBound();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowNotBound() =>
+        ThrowHelper.Netmap(NetmapError.ENXIO, Port.Name, $"{(Kind == RingKind.Tx ? "TX" : "RX")} ring {RingId} is not bound (its handle was closed)");
 
     /// <summary>The fragments of the packet that starts at slot <paramref name="index"/> (MOREFRAG chain), up to Tail.</summary>
     public FragmentEnumerator Fragments(uint index) => new(this, index);
@@ -395,6 +421,8 @@ public sealed class Ring
         {
             ThrowHelper.Netmap(NetmapError.EINVAL, Port.Name, $"inject into RX ring {RingId}");
         }
+
+        EnsureBound();
 
         // First pass: find the last slot without writing anything (netmap's walk from cur).
         var rem = packet.Length;

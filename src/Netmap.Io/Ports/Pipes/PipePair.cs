@@ -68,10 +68,16 @@ public sealed class PipePair
         }
 
         IsDestroyed = true;
-        FreeAll();
-        Master.Destroy();
-        Slave.Destroy();
-        Parent.Remove(this);
+        try
+        {
+            FreeAll(); // an ArenaException (a buffer the user put in two slots) is reported, after the teardown
+        }
+        finally
+        {
+            Master.Destroy();
+            Slave.Destroy();
+            Parent.Remove(this); // the name is free again: the next open makes a fresh pair
+        }
     }
 
     private void FreeAll()
