@@ -162,6 +162,32 @@ public sealed class VethPortTests
         }
     }
 
+    [LinuxPipelineFact]
+    public async Task Frames_longer_than_the_interface_takes_are_the_ports_tx_error_drops_not_counted_as_sent()
+    {
+        LinuxTools.Require();
+        using var scratch = new Scratch();
+        using var lab = new NetworkLab();
+        var (pns, _, port, _) = Pair(lab);
+        // MTU 1500: a 1514-byte frame fits, 4000 and 9000-byte ones the kernel would refuse.
+        var frames = Enumerable.Range(0, 30).Select(i => TestFrames.Udp(i, i % 3 == 0 ? 1514 : i % 3 == 1 ? 4000 : 9000, TestFrames.MacA, TestFrames.MacB)).ToList();
+        var input = scratch.WritePcap("mixed.pcap", frames);
+
+        await using var live = LivePipeline.Start($$"""
+            name: veth-too-big
+            memory: { buffer-size: 9216 }
+            ports:
+              file: { spec: "pcap:{{input}}" }
+              wire: { spec: "netmap:{{port}}", netns: {{pns}} }
+            pipes:
+              - file -> wire
+            """);
+        var wire = live["wire"];
+        Assert.True(LivePipeline.WaitUntil(() => wire.OutPackets + wire.Drops(DropReason.TxError) >= 30), $"{wire.OutPackets} sent, {wire.Drops(DropReason.TxError)} refused of 30");
+        Assert.Equal(10, wire.OutPackets);
+        Assert.Equal(20, wire.Drops(DropReason.TxError));
+    }
+
     // Two namespaces joined by a veth: the pipeline's end (port) in pns, the wire's end in wns.
     private static (string Pns, string Wns, string Port, string Wire) Pair(NetworkLab lab)
     {

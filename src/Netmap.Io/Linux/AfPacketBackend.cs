@@ -143,6 +143,9 @@ public sealed class AfPacketBackend : INicBackend
     }
 
     /// <inheritdoc/>
+    public long TxRefused(int queue) => _queues[queue].TxBadLength;
+
+    /// <inheritdoc/>
     /// <remarks>The kernel's count is collected on each call (a getsockopt): ask a few times a second, not per packet.</remarks>
     public long RxMissed(int queue)
     {

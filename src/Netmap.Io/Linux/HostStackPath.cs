@@ -227,6 +227,13 @@ internal sealed unsafe class HostStackPath : IDisposable
         if (!Bpf.Update(link, program))
         {
             var errno = LinuxErrors.LastErrno;
+            if (errno == LibC.ENOLINK)
+            {
+                // The interface was deleted under us and took its hooks with it: there is nothing left to switch (a
+                // close after the deletion must not fail, or the caller loses what it was about to report).
+                return;
+            }
+
             ThrowHelper.Netmap(NetmapError.EIO, _spec, $"switching the {hook} program (BPF_LINK_UPDATE) failed: {LinuxErrors.ErrnoName(errno)} ({Marshal.GetPInvokeErrorMessage(errno)})");
         }
     }

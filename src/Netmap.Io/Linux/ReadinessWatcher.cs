@@ -115,8 +115,16 @@ internal sealed unsafe class ReadinessWatcher : IDisposable
     {
         var fds = new LibC.PollFd[1];
         var map = new int[1];
+        var erroring = 0;
         while (!_stopping)
         {
+            if (erroring > 1)
+            {
+                // A descriptor that keeps reporting an error (a device down, or gone) would wake the port, which finds
+                // nothing and re-arms, as fast as the two threads can go: at most a hundred looks a second then.
+                BackOff(10);
+            }
+
             var state = Volatile.Read(ref _state);
             var count = 1;
             if (fds.Length < state.Descriptors.Length + 1)
@@ -154,6 +162,7 @@ internal sealed unsafe class ReadinessWatcher : IDisposable
             }
 
             var fired = false;
+            var errored = false;
             for (var k = 1; k < count; k++)
             {
                 var revents = fds[k].Revents;
@@ -163,6 +172,16 @@ internal sealed unsafe class ReadinessWatcher : IDisposable
                 }
 
                 var i = map[k];
+                if ((revents & (LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0)
+                {
+                    // A packet socket reports its device going down as a pending socket error (ENETDOWN), and poll(2)
+                    // reports POLLERR until someone takes it: taken here (nothing else reads it on an mmap ring).
+                    errored = true;
+                    int error;
+                    var length = (uint)sizeof(int);
+                    _ = LibC.GetSockOpt(fds[k].Fd, LibC.SOL_SOCKET, LibC.SO_ERROR, &error, &length); // a TAP is no socket: ENOTSOCK, and the back-off above
+                }
+
                 if ((revents & (LibC.POLLIN | LibC.POLLERR | LibC.POLLHUP | LibC.POLLNVAL)) != 0)
                 {
                     Volatile.Write(ref state.Read[i], 0);
@@ -176,9 +195,26 @@ internal sealed unsafe class ReadinessWatcher : IDisposable
                 fired = true;
             }
 
+            erroring = errored ? erroring + 1 : 0;
             if (fired && !_stopping)
             {
                 _onReady?.Invoke();
+            }
+        }
+    }
+
+    // Waits about milliseconds ms, or until the stop: wake-ups (re-arms) in between are taken and do not end the wait.
+    private void BackOff(int milliseconds)
+    {
+        var deadline = Environment.TickCount64 + milliseconds;
+        var wake = new LibC.PollFd { Fd = _wake.Fd, Events = LibC.POLLIN };
+        long left;
+        while (!_stopping && (left = deadline - Environment.TickCount64) > 0)
+        {
+            if (LibC.Poll(&wake, 1, (int)left) > 0)
+            {
+                ulong value;
+                _ = LibC.Read(_wake.Fd, &value, sizeof(ulong));
             }
         }
     }

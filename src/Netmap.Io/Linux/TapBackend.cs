@@ -142,6 +142,9 @@ public sealed class TapBackend : INicBackend
     }
 
     /// <inheritdoc/>
+    public long TxRefused(int queue) => _queues[queue].TxBadLength;
+
+    /// <inheritdoc/>
     /// <remarks>
     /// The kernel counts one figure for the whole TAP (its transmit drops: frames for the reader whose queue was
     /// full), so queue 0 reports it and the other queues 0. Read from <c>/proc/net/dev</c> on each call (not per

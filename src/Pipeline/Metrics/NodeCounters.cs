@@ -25,6 +25,7 @@ public sealed class NodeCounters
     private long _faults;
     private Func<long>? _missed;
     private int _missedReason = (int)DropReason.Overflow;
+    private Func<long>? _refused;
 
     /// <summary>Counters for node <paramref name="name"/>.</summary>
     public NodeCounters(string name, NodeRole role)
@@ -45,8 +46,8 @@ public sealed class NodeCounters
     /// <summary>Bytes in.</summary>
     public long InBytes => Volatile.Read(ref _inBytes);
 
-    /// <summary>Packets out.</summary>
-    public long OutPackets => Volatile.Read(ref _outPackets);
+    /// <summary>Packets out (for a device port, without those it or its device refused: they count as tx-error drops).</summary>
+    public long OutPackets => Volatile.Read(ref _outPackets) - Refused();
 
     /// <summary>Bytes out.</summary>
     public long OutBytes => Volatile.Read(ref _outBytes);
@@ -55,7 +56,7 @@ public sealed class NodeCounters
     public long Faults => Volatile.Read(ref _faults);
 
     /// <summary>Packets dropped for <paramref name="reason"/>.</summary>
-    public long Drops(DropReason reason) => Read((int)reason, (int)reason == _missedReason ? Missed() : 0);
+    public long Drops(DropReason reason) => Read((int)reason, Missed(), Refused());
 
     /// <summary>All drops.</summary>
     public long TotalDrops
@@ -63,10 +64,11 @@ public sealed class NodeCounters
         get
         {
             var missed = Missed();
+            var refused = Refused();
             long total = 0;
             for (var i = 0; i < _drops.Length; i++)
             {
-                total += Read(i, missed);
+                total += Read(i, missed, refused);
             }
 
             return total;
@@ -78,16 +80,17 @@ public sealed class NodeCounters
     {
         var drops = new Dictionary<DropReason, long>();
         var missed = Missed();
+        var refused = Refused();
         for (var i = 0; i < _drops.Length; i++)
         {
-            var n = Read(i, missed);
+            var n = Read(i, missed, refused);
             if (n != 0)
             {
                 drops[(DropReason)i] = n;
             }
         }
 
-        return new NodeCountersSnapshot(Name, Role, InPackets, InBytes, OutPackets, OutBytes, drops, Faults);
+        return new NodeCountersSnapshot(Name, Role, InPackets, InBytes, Volatile.Read(ref _outPackets) - refused, OutBytes, drops, Faults);
     }
 
     internal void AddIn(long packets, long bytes)
@@ -124,10 +127,19 @@ public sealed class NodeCounters
         _missed = missed;
     }
 
+    /// <summary>
+    /// Counts what <paramref name="refused"/> returns (the frames a device port or its device refused on TX: longer
+    /// than the MTU allows, shorter than a header) as <see cref="DropReason.TxError"/> drops of this port, taken out of
+    /// its packets out (the pump counted them when it handed them to the port). Read whenever the counters are.
+    /// </summary>
+    internal void CountDeviceRefused(Func<long> refused) => _refused = refused;
+
     private long Missed() => _missed?.Invoke() ?? 0;
 
-    private long Read(int reason, long missed) =>
-        Volatile.Read(ref _drops[reason]) + (reason == _missedReason ? missed : 0);
+    private long Refused() => _refused?.Invoke() ?? 0;
+
+    private long Read(int reason, long missed, long refused) =>
+        Volatile.Read(ref _drops[reason]) + (reason == _missedReason ? missed : 0) + (reason == (int)DropReason.TxError ? refused : 0);
 }
 
 /// <summary>A copy of a node's counters.</summary>

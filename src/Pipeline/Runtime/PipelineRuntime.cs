@@ -397,7 +397,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
                 gate.Credits = memory.Window;
             }
 
-            CountDeviceMissed(nodes);
+            CountDeviceMissed(nodes, definition);
             var supervisor = system.ActorOf(Props.Create(() => new PipelineSupervisor(nodes)), "pipeline-" + Uri.EscapeDataString(definition.Name) + "-" + Guid.NewGuid().ToString("N")[..8]);
             return new PipelineRuntime(definition, domain, ownsDomain, pool, handles, nodes, syncThreads, supervisor, (dispatchers, dispatcher));
         }
@@ -422,15 +422,23 @@ public sealed class PipelineRuntime : IAsyncDisposable
         }
     }
 
+    // A device port the pipeline sends to counts the frames it or its device refused (longer than the MTU) as tx-error drops.
     // A device port that feeds the pipeline counts the frames its device had no room for (its RX queues' missed
     // count: netmap's NIC RX ring full, AF_PACKET's ring) as overflow drops of that port, and a capture the frames it
     // skipped as too big for any ring as too-big drops: they were lost before the pipeline saw them, and nothing may
     // be lost without a count. Read when the counters are (a getsockopt per queue), not per packet. A port the
     // pipeline only sends on does not read its RX ring: its device's drops are not the pipeline's.
-    private static void CountDeviceMissed(List<NodeState> nodes)
+    private static void CountDeviceMissed(List<NodeState> nodes, PipelineDefinition definition)
     {
         foreach (var node in nodes)
         {
+            if (node is PortNode { Handle.Port: NicPort sink } target && definition.Edges.Any(e => e.ToKind == NodeKind.Port && e.To == target.Name))
+            {
+                // What the pipeline sends there and the port or its device refuses (longer than the MTU, a runt):
+                // tx-error drops of the port, not packets out.
+                target.Counters.CountDeviceRefused(sink.TxRefused);
+            }
+
             if (node is PortNode { Handle.Port: Netmap.Io.Files.PcapSourcePort file } source)
             {
                 // A capture's frames that no ring could hold (more fragments than a packet may have) are skipped

@@ -48,6 +48,8 @@ internal static unsafe partial class LibC
     public const int SO_ATTACH_FILTER = 26;
     public const int SO_DETACH_FILTER = 27;
     public const int SO_MARK = 36;
+    public const int SO_ERROR = 4;
+    public const int ENOLINK = 67;
 
     // open(2), mmap(2), poll(2)
     public const int O_RDWR = 2;

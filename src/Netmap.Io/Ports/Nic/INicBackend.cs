@@ -121,4 +121,12 @@ public interface INicBackend : IDisposable
     /// also after <see cref="IDisposable.Dispose"/> (the count is kept). Default: 0, the device cannot tell.
     /// </summary>
     long RxMissed(int queue) => 0;
+
+    /// <summary>
+    /// Frames device TX queue <paramref name="queue"/> refused since the backend opened: longer than the device takes
+    /// (its MTU) or shorter than an Ethernet header. <c>TrySend</c> reports them as taken (refusing them would block
+    /// the ring for good); this is where they are counted. Any thread may ask, also after
+    /// <see cref="IDisposable.Dispose"/>. Default: 0.
+    /// </summary>
+    long TxRefused(int queue) => 0;
 }

@@ -126,6 +126,22 @@ public sealed class NicPort : Port
     /// <summary>Notification-mode sync loops are served when the backend raises <see cref="INicBackend.Notify"/>.</summary>
     internal override bool CanNotify => _backend.SupportsNotify;
 
+    /// <summary>
+    /// Frames handed to the NIC TX rings that never reached the wire: dropped by the port (longer than the device's
+    /// largest frame, more than 64 slots, shorter than a header, an invalid slot) or refused by the device
+    /// (<see cref="INicBackend.TxRefused"/>). Any thread; does not allocate.
+    /// </summary>
+    public long TxRefused()
+    {
+        long refused = 0;
+        for (var i = 0; i < TxRingCount; i++)
+        {
+            refused += _tx[i].TotalDrops() + _backend.TxRefused(i);
+        }
+
+        return refused;
+    }
+
     /// <summary>The port's counters now, summed over its rings (a snapshot; allocates).</summary>
     public NicPortCounters ReadCounters()
     {
@@ -795,6 +811,11 @@ public sealed class NicPort : Port
                 Volatile.Write(ref Bytes, Bytes + bytes);
             }
         }
+
+        // What a TX ring's sync threw away as unsendable (not the forwarding reasons, counted on the host side).
+        public long TotalDrops() =>
+            Volatile.Read(ref Drops[(int)NicDropReason.Oversize]) + Volatile.Read(ref Drops[(int)NicDropReason.TooManyFragments])
+            + Volatile.Read(ref Drops[(int)NicDropReason.Runt]) + Volatile.Read(ref Drops[(int)NicDropReason.InvalidSlot]);
 
         public void AddDropsTo(long[] totals)
         {
