@@ -188,6 +188,36 @@ public sealed class VethPortTests
         Assert.Equal(20, wire.Drops(DropReason.TxError));
     }
 
+    [LinuxPipelineFact]
+    public async Task Frames_sent_to_an_interface_that_is_down_are_kept_kicking_and_those_never_sent_are_tx_error_drops()
+    {
+        LinuxTools.Require();
+        using var scratch = new Scratch();
+        using var lab = new NetworkLab();
+        var (pns, _, port, _) = Pair(lab);
+        Tools.Run("ip", "-n", pns, "link", "set", port, "down"); // the kernel refuses every kick: ENETDOWN
+        var input = scratch.WritePcap("frames.pcap", [.. Enumerable.Range(0, 40).Select(i => TestFrames.Udp(i, 200, TestFrames.MacA, TestFrames.MacB))]);
+
+        Metrics.NodeCountersSnapshot wire;
+        await using (var live = LivePipeline.Start($$"""
+            name: veth-down
+            ports:
+              file: { spec: "pcap:{{input}}" }
+              wire: { spec: "netmap:{{port}}", netns: {{pns}} }
+            pipes:
+              - file -> wire
+            """))
+        {
+            Assert.True(LivePipeline.WaitUntil(() => live["file"].InPackets == 40 && live.Runtime.Pool.Outstanding == 0), "the pipeline did not hand the 40 frames to the port");
+            await live.DisposeAsync(); // the stop: the port closes with the frames still in the device's ring
+            wire = live["wire"].Snapshot();
+        }
+
+        // Handed to the port, never on the wire: counted, not sent.
+        Assert.Equal(0, wire.OutPackets);
+        Assert.Equal(40, wire.Drops[DropReason.TxError]);
+    }
+
     // Two namespaces joined by a veth: the pipeline's end (port) in pns, the wire's end in wns.
     private static (string Pns, string Wns, string Port, string Wire) Pair(NetworkLab lab)
     {

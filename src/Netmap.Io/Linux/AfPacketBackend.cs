@@ -143,7 +143,14 @@ public sealed class AfPacketBackend : INicBackend
     }
 
     /// <inheritdoc/>
-    public long TxRefused(int queue) => _queues[queue].TxBadLength;
+    /// <remarks>With the frames still unsent when the queue closed (the device down, or its queue full for good).</remarks>
+    public long TxRefused(int queue) => _queues[queue].TxBadLength + _queues[queue].TxUnsent;
+
+    /// <inheritdoc/>
+    public bool SendPending(int queue) => _queues[queue].KickPending;
+
+    /// <inheritdoc/>
+    public long RxSkipped(int queue) => _queues[queue].Truncated;
 
     /// <inheritdoc/>
     /// <remarks>The kernel's count is collected on each call (a getsockopt): ask a few times a second, not per packet.</remarks>

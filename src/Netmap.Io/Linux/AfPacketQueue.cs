@@ -88,6 +88,12 @@ internal sealed unsafe class AfPacketQueue : IDisposable
     /// <summary>Kicks (sendto) that failed with something other than "no room now".</summary>
     public long TxKickErrors { get; private set; }
 
+    /// <summary>Frames still requested (never sent) when the queue closed: the device was down or its queue full for good.</summary>
+    public long TxUnsent { get; private set; }
+
+    /// <summary>True when frames wait for a kick that found no room (EAGAIN, ENOBUFS) or failed: a later sync kicks again.</summary>
+    public bool KickPending => _kick;
+
     /// <summary>Frames the kernel dropped because the RX ring was full (PACKET_STATISTICS, accumulated).</summary>
     public long KernelDrops => Volatile.Read(ref _kernelDrops);
 
@@ -353,7 +359,8 @@ internal sealed unsafe class AfPacketQueue : IDisposable
             return;
         }
 
-        // No room in the device queue now (EAGAIN, ENOBUFS): the frames stay requested; kick again next time.
+        // No room in the device queue now (EAGAIN, ENOBUFS), or the device is down (ENETDOWN): the frames stay
+        // requested and _kick stays set, so the next sync kicks again (KickPending), new frames or not.
         var errno = LinuxErrors.LastErrno;
         if (errno is not (LibC.EAGAIN or LibC.ENOBUFS or LibC.EINTR))
         {
@@ -400,8 +407,26 @@ internal sealed unsafe class AfPacketQueue : IDisposable
     public void Dispose()
     {
         CollectKernelStatistics();
+        FlushSend(); // one last kick for what waits; what the kernel still has not taken is counted, not lost silently
+        TxUnsent = CountRequested();
         _map.Dispose();
         _fd.Dispose();
+    }
+
+    // TX frames the kernel has not transmitted yet (status SEND_REQUEST or SENDING).
+    private long CountRequested()
+    {
+        long requested = 0;
+        for (var i = 0; i < _txFrameCount; i++)
+        {
+            var status = Volatile.Read(ref *(uint*)(_tx + ((long)i * _txFrameSize) + LibC.FrameStatusOffset));
+            if ((status & (LibC.TP_STATUS_SEND_REQUEST | LibC.TP_STATUS_SENDING)) != 0)
+            {
+                requested++;
+            }
+        }
+
+        return requested;
     }
 
     private static LibC.TpacketReq3 RxLayout(AfPacketOptions options, int mtu)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Netmap.Io;
+using Netmap.Io.Linux;
 using Netmap.Io.Ports;
 using Pipeline.Cli.Bench;
 using Pipeline.Cli.Console;
@@ -113,7 +114,7 @@ internal static class GenCommand
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(context);
         var shared = context.RuntimeOptions?.Domain;
-        var domain = shared ?? new NetmapDomain();
+        var domain = shared ?? new NetmapDomain().UseLinuxInterfaces(); // netmap:IF and tap:NAME, as the help says
         try
         {
             PortHandle handle;

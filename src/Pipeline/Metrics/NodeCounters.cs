@@ -23,8 +23,7 @@ public sealed class NodeCounters
     private long _outPackets;
     private long _outBytes;
     private long _faults;
-    private Func<long>? _missed;
-    private int _missedReason = (int)DropReason.Overflow;
+    private readonly Func<long>?[] _external = new Func<long>?[DropReasons.Count];
     private Func<long>? _refused;
 
     /// <summary>Counters for node <paramref name="name"/>.</summary>
@@ -56,19 +55,17 @@ public sealed class NodeCounters
     public long Faults => Volatile.Read(ref _faults);
 
     /// <summary>Packets dropped for <paramref name="reason"/>.</summary>
-    public long Drops(DropReason reason) => Read((int)reason, Missed(), Refused());
+    public long Drops(DropReason reason) => Read((int)reason);
 
     /// <summary>All drops.</summary>
     public long TotalDrops
     {
         get
         {
-            var missed = Missed();
-            var refused = Refused();
             long total = 0;
             for (var i = 0; i < _drops.Length; i++)
             {
-                total += Read(i, missed, refused);
+                total += Read(i);
             }
 
             return total;
@@ -79,11 +76,10 @@ public sealed class NodeCounters
     public NodeCountersSnapshot Snapshot()
     {
         var drops = new Dictionary<DropReason, long>();
-        var missed = Missed();
         var refused = Refused();
         for (var i = 0; i < _drops.Length; i++)
         {
-            var n = Read(i, missed, refused);
+            var n = Read(i);
             if (n != 0)
             {
                 drops[(DropReason)i] = n;
@@ -123,8 +119,8 @@ public sealed class NodeCounters
     /// </summary>
     internal void CountDeviceMissed(Func<long> missed, DropReason reason = DropReason.Overflow)
     {
-        _missedReason = (int)reason;
-        _missed = missed;
+        var previous = _external[(int)reason];
+        _external[(int)reason] = previous is null ? missed : () => previous() + missed();
     }
 
     /// <summary>
@@ -132,14 +128,15 @@ public sealed class NodeCounters
     /// than the MTU allows, shorter than a header) as <see cref="DropReason.TxError"/> drops of this port, taken out of
     /// its packets out (the pump counted them when it handed them to the port). Read whenever the counters are.
     /// </summary>
-    internal void CountDeviceRefused(Func<long> refused) => _refused = refused;
-
-    private long Missed() => _missed?.Invoke() ?? 0;
+    internal void CountDeviceRefused(Func<long> refused)
+    {
+        _refused = refused;
+        CountDeviceMissed(refused, DropReason.TxError);
+    }
 
     private long Refused() => _refused?.Invoke() ?? 0;
 
-    private long Read(int reason, long missed, long refused) =>
-        Volatile.Read(ref _drops[reason]) + (reason == _missedReason ? missed : 0) + (reason == (int)DropReason.TxError ? refused : 0);
+    private long Read(int reason) => Volatile.Read(ref _drops[reason]) + (_external[reason]?.Invoke() ?? 0);
 }
 
 /// <summary>A copy of a node's counters.</summary>

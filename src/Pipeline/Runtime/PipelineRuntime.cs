@@ -461,6 +461,8 @@ public sealed class PipelineRuntime : IAsyncDisposable
                 }
             }
 
+            // Frames the device received too long to hand over (a GRO/GSO super-frame, with offloads left on).
+            port.Counters.CountDeviceMissed(nic.RxSkipped, Pipeline.Stages.DropReason.TooBig);
             if (queues.Count > 0)
             {
                 var backend = nic.Backend;

@@ -147,6 +147,10 @@ internal sealed class PortActor : UntypedActor, IWithTimers
             {
                 _pump.FlushTx();
             }
+            else if (_pump.TxPending)
+            {
+                _pump.KickTx();
+            }
 
             if (_pump.WantsRx)
             {
@@ -166,7 +170,7 @@ internal sealed class PortActor : UntypedActor, IWithTimers
             Self.Tell(Poll.Instance); // a full batch: there may be more right away
         }
         else if (!Timers.IsTimerActive(PollTimer)
-            && (_node.TxQueue.Count > 0 || (_pump.WantsRx && (_node.AllOutputsHaveCredit || _node.Definition.Overflow == Config.PortOverflow.Drop))))
+            && (_node.TxQueue.Count > 0 || _pump.TxPending || (_pump.WantsRx && (_node.AllOutputsHaveCredit || _node.Definition.Overflow == Config.PortOverflow.Drop))))
         {
             // Nothing to do now: a port that notifies wakes us when packets or room appear (the timer is only a
             // slow safety net); any other port is looked at again every interval (a periodic timer allocates once;

@@ -256,6 +256,10 @@ internal sealed class PortSyncThread : IPortNotifyListener
         {
             _pump.FlushTx();
         }
+        else if (_pump.TxPending)
+        {
+            _pump.KickTx(); // frames the device could not take yet: kicked again every pass until it has
+        }
 
         return _pump.WantsRx && _pump.ReadRx();
     }

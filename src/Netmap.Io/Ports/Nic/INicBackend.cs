@@ -129,4 +129,16 @@ public interface INicBackend : IDisposable
     /// <see cref="IDisposable.Dispose"/>. Default: 0.
     /// </summary>
     long TxRefused(int queue) => 0;
+
+    /// <summary>
+    /// True when frames queued on <paramref name="queue"/> still wait for the device (a kick found no room): the port
+    /// calls <see cref="FlushSend"/> at its next TX sync even with nothing new to send. Default: false.
+    /// </summary>
+    bool SendPending(int queue) => false;
+
+    /// <summary>
+    /// Frames device RX queue <paramref name="queue"/> received but could not hand over whole (longer than its receive
+    /// buffers: an AF_PACKET block, a GRO/GSO super-frame), skipped since the backend opened. Default: 0.
+    /// </summary>
+    long RxSkipped(int queue) => 0;
 }

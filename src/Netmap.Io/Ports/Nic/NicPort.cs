@@ -142,6 +142,32 @@ public sealed class NicPort : Port
         return refused;
     }
 
+    /// <summary>True when a NIC TX queue has frames still waiting for the device (<see cref="INicBackend.SendPending"/>): a TX sync kicks them.</summary>
+    public bool SendPending()
+    {
+        for (var i = 0; i < TxRingCount; i++)
+        {
+            if (_backend.SendPending(i))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Frames the device received and skipped, too long to hand over (<see cref="INicBackend.RxSkipped"/>), over the NIC RX queues.</summary>
+    public long RxSkipped()
+    {
+        long skipped = 0;
+        for (var i = 0; i < RxRingCount; i++)
+        {
+            skipped += _backend.RxSkipped(i);
+        }
+
+        return skipped;
+    }
+
     /// <summary>The port's counters now, summed over its rings (a snapshot; allocates).</summary>
     public NicPortCounters ReadCounters()
     {
@@ -276,7 +302,7 @@ public sealed class NicPort : Port
             k = end;
         }
 
-        if (!host && frames != 0)
+        if (!host && (frames != 0 || backend.SendPending(queue)))
         {
             backend.FlushSend(queue);
         }
