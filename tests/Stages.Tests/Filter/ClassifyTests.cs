@@ -226,18 +226,7 @@ public sealed class ClassifyTests
         var stage = new Classify(Services);
         var context = Context(bench, Services);
 
-        for (var n = 0; n < 200; n++)
-        {
-            OneBatch(bench, stage, context, frames);
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var n = 0; n < 2000; n++)
-        {
-            OneBatch(bench, stage, context, frames);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, SteadyState.BytesPerBatch(() => OneBatch(bench, stage, context, frames)));
 
         static void OneBatch(StageBench bench, Classify stage, StageContext context, byte[][] frames)
         {

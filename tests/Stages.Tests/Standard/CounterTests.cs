@@ -75,20 +75,9 @@ public sealed class CounterTests
         var counter = new Counter();
         var context = bench.Context("counter");
 
-        for (var n = 0; n < 200; n++)
-        {
-            OneBatch(bench, counter, context, frame);
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var n = 0; n < 2000; n++)
-        {
-            OneBatch(bench, counter, context, frame);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(2200 * 32, counter.Packets);
-        Assert.Equal(2200L * 32 * frame.Length, counter.Bytes);
+        Assert.Equal(0, SteadyState.BytesPerBatch(() => OneBatch(bench, counter, context, frame)));
+        Assert.Equal(SteadyState.Calls * 32, counter.Packets);
+        Assert.Equal((long)SteadyState.Calls * 32 * frame.Length, counter.Bytes);
 
         static void OneBatch(StageBench bench, Counter counter, StageContext context, byte[] frame)
         {

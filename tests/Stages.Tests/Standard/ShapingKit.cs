@@ -43,20 +43,6 @@ internal static class ShapingKit
             """;
     }
 
-    /// <summary>Runs <paramref name="oneBatch"/> 200 times to warm up, then 2000 times; returns the bytes the second run allocated.</summary>
-    public static long AllocatedInSteadyState(Action oneBatch)
-    {
-        for (var n = 0; n < 200; n++)
-        {
-            oneBatch();
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var n = 0; n < 2000; n++)
-        {
-            oneBatch();
-        }
-
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
+    /// <summary>Bytes <paramref name="oneBatch"/> allocates per call once warmed up (<see cref="SteadyState.BytesPerBatch"/>).</summary>
+    public static long AllocatedInSteadyState(Action oneBatch) => SteadyState.BytesPerBatch(oneBatch);
 }
