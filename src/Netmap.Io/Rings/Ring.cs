@@ -38,11 +38,13 @@ public sealed class Ring
     private readonly Slot[] _slots;
 
     // The busy flag in two halves (see the remarks): _busy is taken with a compare-exchange by any thread,
-    // _fastBusy with a plain store by the biased thread (_biasThread) only. _holdKind, _lastThread and _run are
-    // touched only by the holder.
+    // the bias's own flag (_bias.Busy) with a plain store by the biased thread only. _holdKind, _lastThread, _run,
+    // _runBias and the bias cache are touched only by the holder.
     private int _busy;
-    private int _fastBusy;
-    private int _biasThread;
+    private Bias? _bias;
+    private Bias? _runBias;
+    private Bias?[]? _biasCache;
+    private int _biasCacheNext;
     private int _holdKind;
     private int _lastThread;
     private int _run;
@@ -662,7 +664,7 @@ public sealed class Ring
     }
 
     /// <summary>The managed thread id the busy flag is biased to, 0 when none (tests, diagnostics).</summary>
-    internal int BiasedThread => Volatile.Read(ref _biasThread);
+    internal int BiasedThread => Volatile.Read(ref _bias)?.Thread ?? 0;
 
     /// <summary>Takes the busy flag as a sync does; false when a sync holds it.</summary>
     internal bool TryEnterBusy() => EnterBusy(Environment.CurrentManagedThreadId);
@@ -671,10 +673,11 @@ public sealed class Ring
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void ExitBusy()
     {
-        // Release: the next holder, on any thread, sees what this one wrote.
+        // Release: the next holder, on any thread, sees what this one wrote. A fast holder's bias cannot change while
+        // it holds (a slow entrant backs off when it sees the bias's flag set), so _bias is the one it entered with.
         if (_holdKind == EnteredFast)
         {
-            Volatile.Write(ref _fastBusy, 0);
+            Volatile.Write(ref _bias!.Busy, 0);
         }
         else
         {
@@ -686,27 +689,30 @@ public sealed class Ring
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool EnterBusy(int me)
     {
-        if (_biasThread == me)
+        var bias = _bias;
+        if (bias is not null && bias.Thread == me)
         {
-            if (_fastBusy != 0)
+            if (bias.Busy != 0)
             {
-                return false; // we hold it already (only the biased thread sets it): a nested sync is refused, as before
+                return false; // we hold it already (only the biased thread sets its flag): a nested sync is refused, as before
             }
 
-            // Dekker's handshake without a fence on this side: publish _fastBusy, then look at _busy. The other side
-            // (EnterBusySlow) takes _busy and then runs a process-wide barrier before it reads _fastBusy, so either it
+            // Dekker's handshake without a fence on this side: publish the flag, then look at _busy. The other side
+            // (EnterBusySlow) takes _busy and then runs a process-wide barrier before it reads the flag, so either it
             // sees our store, or our load runs after the barrier and sees its _busy; at most one of us enters.
             // Volatile keeps the JIT from moving the load above the store; the CPU may still reorder the two, which
-            // is what the other side's barrier covers. _biasThread changes only while _busy is held, so a stale read
-            // of it above is caught by the second read, made after _busy was seen free.
-            Volatile.Write(ref _fastBusy, 1);
-            if (Volatile.Read(ref _busy) == 0 && Volatile.Read(ref _biasThread) == me)
+            // is what the other side's barrier covers. The bias may have moved on since we read it (we were
+            // descheduled in between): the flag we set is then our old bias's, which nobody else reads, and the second
+            // read of _bias sends us to the slow path. (With one flag shared by every bias, a thread that had lost the
+            // bias cleared the new holder's flag on its way out, and two threads held the ring together.)
+            Volatile.Write(ref bias.Busy, 1);
+            if (Volatile.Read(ref _busy) == 0 && ReferenceEquals(Volatile.Read(ref _bias), bias))
             {
                 _holdKind = EnteredFast;
                 return true;
             }
 
-            Volatile.Write(ref _fastBusy, 0);
+            Volatile.Write(ref bias.Busy, 0);
         }
 
         return EnterBusySlow(me);
@@ -720,13 +726,13 @@ public sealed class Ring
             return false;
         }
 
-        var bias = Volatile.Read(ref _biasThread);
-        if (bias != 0 && bias != me)
+        var bias = Volatile.Read(ref _bias);
+        if (bias is not null && bias.Thread != me)
         {
-            // The biased thread may be inside with _fastBusy only: after this barrier its store is visible to us,
+            // The biased thread may be inside with its flag only: after this barrier its store is visible to us,
             // or its next look at _busy sees ours.
             Interlocked.MemoryBarrierProcessWide();
-            if (Volatile.Read(ref _fastBusy) != 0)
+            if (Volatile.Read(ref bias.Busy) != 0)
             {
                 Volatile.Write(ref _busy, 0);
                 return false;
@@ -734,24 +740,51 @@ public sealed class Ring
 
             // A second thread syncs this ring: the bias goes, or every sync of ours would pay the barrier. (Its holder
             // sees the change at its next look, made after our release of _busy, which it reads first.)
-            Volatile.Write(ref _biasThread, 0);
+            Volatile.Write(ref _bias, null);
         }
 
         if (_lastThread == me)
         {
             if (++_run == BiasAfter)
             {
-                Volatile.Write(ref _biasThread, me); // before the release of _busy below: no fast entry while we hold it
+                Volatile.Write(ref _bias, _runBias); // before the release of _busy below: no fast entry while we hold it
             }
         }
         else
         {
             _lastThread = me;
             _run = 1;
+            _runBias = BiasFor(me);
         }
 
         _holdKind = EnteredSlow;
         return true;
+    }
+
+    // Thread me's bias object: one per thread that syncs this ring, made the first time it does (a change of hands,
+    // not a steady state) and kept in a small cache; never handed to another thread, whose flag it would then be.
+    private Bias BiasFor(int me)
+    {
+        var cache = _biasCache ??= new Bias[4];
+        for (var i = 0; i < cache.Length; i++)
+        {
+            if (cache[i]?.Thread == me)
+            {
+                return cache[i]!;
+            }
+        }
+
+        var bias = new Bias(me);
+        cache[_biasCacheNext] = bias; // evicts another thread's (it gets a new one if it comes back)
+        _biasCacheNext = (_biasCacheNext + 1) % cache.Length;
+        return bias;
+    }
+
+    // The thread the busy flag is biased to, and that thread's own half of the flag.
+    private sealed class Bias(int thread)
+    {
+        public readonly int Thread = thread;
+        public int Busy;
     }
 
     /// <summary>Puts the ring back in its just-created state (a pipe created afresh, a port re-created).</summary>
