@@ -218,6 +218,30 @@ public sealed class VethPortTests
         Assert.Equal(40, wire.Drops[DropReason.TxError]);
     }
 
+    [LinuxPipelineFact]
+    public async Task An_interface_deleted_under_a_running_pipeline_fails_its_port_with_ENXIO()
+    {
+        LinuxTools.Require();
+        using var lab = new NetworkLab();
+        var (pns, _, port, _) = Pair(lab);
+        await using var live = LivePipeline.Start($$"""
+            name: veth-gone
+            ports:
+              wire: { spec: "netmap:{{port}}", netns: {{pns}} }
+            pipes:
+              - wire -> drop
+            """);
+        live.AllowPortFaults = true;
+
+        Tools.Run("ip", "-n", pns, "link", "del", port);
+
+        // Noticed while the pipeline runs (it used to wait for frames that could not come, and fail only at the close).
+        Assert.True(LivePipeline.WaitUntil(() => live.Runtime.PortFaults.Count > 0), "the port did not notice that its interface was deleted");
+        var (name, error) = Assert.Single(live.Runtime.PortFaults);
+        Assert.Equal("wire", name);
+        Assert.Contains($"ENXIO: interface '{port}' is gone", error.Message, StringComparison.Ordinal);
+    }
+
     // Two namespaces joined by a veth: the pipeline's end (port) in pns, the wire's end in wns.
     private static (string Pns, string Wns, string Port, string Wire) Pair(NetworkLab lab)
     {

@@ -150,6 +150,9 @@ public sealed class AfPacketBackend : INicBackend
     public bool SendPending(int queue) => _queues[queue].KickPending;
 
     /// <inheritdoc/>
+    public bool DeviceGone() => _queues[0].DeviceGone();
+
+    /// <inheritdoc/>
     public long RxSkipped(int queue) => _queues[queue].Truncated;
 
     /// <inheritdoc/>

@@ -42,6 +42,7 @@ internal sealed unsafe class AfPacketQueue : IDisposable
     private readonly int _maxTagged;
     private int _txCur;
     private bool _kick;
+    private int _ifIndex;
 
     private AfPacketQueue(FileDescriptor fd, MappedMemory map, in LibC.TpacketReq3 rx, in LibC.TpacketReq3 tx, int mtu)
     {
@@ -142,7 +143,7 @@ internal sealed unsafe class AfPacketQueue : IDisposable
             var size = ((nuint)rx.BlockSize * rx.BlockCount) + ((nuint)tx.BlockSize * tx.BlockCount);
             var map = MappedMemory.Map(raw, size)
                 ?? throw LinuxErrors.Create(LinuxErrors.LastErrno, subject, $"mmap of {size} bytes of packet rings", "CAP_NET_RAW", ifName);
-            var queue = new AfPacketQueue(fd, map, rx, tx, mtu);
+            var queue = new AfPacketQueue(fd, map, rx, tx, mtu) { _ifIndex = ifIndex };
             try
             {
                 var address = new LibC.SockaddrLl { Family = LibC.AF_PACKET, Protocol = LibC.Htons(LibC.ETH_P_ALL), IfIndex = ifIndex };
@@ -167,6 +168,17 @@ internal sealed unsafe class AfPacketQueue : IDisposable
             fd.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// True once the interface the socket is bound to no longer exists in the socket's namespace (deleted, or moved to
+    /// another namespace): SIOCGIFNAME on its index says ENODEV. One ioctl; ask now and then, not per packet.
+    /// </summary>
+    public bool DeviceGone()
+    {
+        var request = default(LibC.IfReq);
+        request.Value = _ifIndex;
+        return LibC.Ioctl(_socket, LibC.SIOCGIFNAME, &request) != 0 && LinuxErrors.LastErrno == LibC.ENODEV;
     }
 
     /// <summary>The MTU the rings were sized for, as the largest frame: MTU + Ethernet header + one VLAN tag.</summary>

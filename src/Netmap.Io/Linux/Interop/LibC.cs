@@ -137,6 +137,7 @@ internal static unsafe partial class LibC
     public const int FramePacketTypeOffset = Tpacket3HeaderLength + 10; // sockaddr_ll.sll_pkttype
 
     // ioctl(2) requests (linux/sockios.h, linux/if_tun.h)
+    public const uint SIOCGIFNAME = 0x8910;
     public const uint SIOCGIFFLAGS = 0x8913;
     public const uint SIOCSIFFLAGS = 0x8914;
     public const uint SIOCGIFMTU = 0x8921;

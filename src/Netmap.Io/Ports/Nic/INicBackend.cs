@@ -137,6 +137,13 @@ public interface INicBackend : IDisposable
     bool SendPending(int queue) => false;
 
     /// <summary>
+    /// True once the device no longer exists (an interface deleted, or moved out of the namespace): the port's syncs
+    /// then fail with ENXIO instead of waiting for frames that cannot come. Asked by the port at most every
+    /// <see cref="NicPort.PresenceCheckInterval"/> while it has nothing to do. Default: false.
+    /// </summary>
+    bool DeviceGone() => false;
+
+    /// <summary>
     /// Frames device RX queue <paramref name="queue"/> received but could not hand over whole (longer than its receive
     /// buffers: an AF_PACKET block, a GRO/GSO super-frame), skipped since the backend opened. Default: 0.
     /// </summary>

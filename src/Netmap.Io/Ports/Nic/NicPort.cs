@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Netmap.Io.Memory;
 using Netmap.Io.Rings;
 
@@ -140,6 +141,28 @@ public sealed class NicPort : Port
         }
 
         return refused;
+    }
+
+    /// <summary>How often at most an idle port asks its device whether it still exists (<see cref="INicBackend.DeviceGone"/>).</summary>
+    public static readonly TimeSpan PresenceCheckInterval = TimeSpan.FromMilliseconds(100);
+
+    private static readonly long PresenceCheckTicks = (long)(PresenceCheckInterval.TotalSeconds * Stopwatch.Frequency);
+    private long _nextPresenceCheck;
+
+    // ENXIO once the device is gone, asked at most every PresenceCheckInterval (a clock read per idle sync otherwise).
+    private void CheckPresence()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var next = Volatile.Read(ref _nextPresenceCheck);
+        if (now < next || Interlocked.CompareExchange(ref _nextPresenceCheck, now + PresenceCheckTicks, next) != next)
+        {
+            return;
+        }
+
+        if (_backend.DeviceGone())
+        {
+            ThrowHelper.Netmap(NetmapError.ENXIO, Name, $"interface '{InterfaceName}' is gone (deleted, or moved to another namespace)");
+        }
     }
 
     /// <summary>True when a NIC TX queue has frames still waiting for the device (<see cref="INicBackend.SendPending"/>): a TX sync kicks them.</summary>
@@ -305,6 +328,10 @@ public sealed class NicPort : Port
         if (!host && (frames != 0 || backend.SendPending(queue)))
         {
             backend.FlushSend(queue);
+            if (backend.SendPending(queue))
+            {
+                CheckPresence(); // the kick was refused: a device gone takes nothing, ever
+            }
         }
 
         for (var j = start; j != k; j = ring.Next(j))
@@ -418,6 +445,10 @@ public sealed class NicPort : Port
         // Release: the reader reads HwTail (through Tail), then the slots before it; they must be written first.
         Volatile.Write(ref ring.HwTail, tail);
         state.Count(frames, bytes);
+        if (frames == 0 && !host)
+        {
+            CheckPresence(); // nothing came: is there still a device to come from?
+        }
     }
 
     /// <summary>
