@@ -117,7 +117,7 @@ public sealed class NodeCounters
     /// frames its ring had no room for, as <see cref="DropReason.Overflow"/>; a capture's frames too big for any ring,
     /// as <see cref="DropReason.TooBig"/>).
     /// </summary>
-    internal void CountDeviceMissed(Func<long> missed, DropReason reason = DropReason.Overflow)
+    internal void CountDropsFrom(Func<long> missed, DropReason reason = DropReason.Overflow)
     {
         var previous = _external[(int)reason];
         _external[(int)reason] = previous is null ? missed : () => previous() + missed();
@@ -131,7 +131,7 @@ public sealed class NodeCounters
     internal void CountDeviceRefused(Func<long> refused)
     {
         _refused = refused;
-        CountDeviceMissed(refused, DropReason.TxError);
+        CountDropsFrom(refused, DropReason.TxError);
     }
 
     private long Refused() => _refused?.Invoke() ?? 0;

@@ -397,7 +397,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
                 gate.Credits = memory.Window;
             }
 
-            CountDeviceMissed(nodes, definition);
+            CountDeviceDrops(nodes, definition);
             var supervisor = system.ActorOf(Props.Create(() => new PipelineSupervisor(nodes)), "pipeline-" + Uri.EscapeDataString(definition.Name) + "-" + Guid.NewGuid().ToString("N")[..8]);
             return new PipelineRuntime(definition, domain, ownsDomain, pool, handles, nodes, syncThreads, supervisor, (dispatchers, dispatcher));
         }
@@ -428,7 +428,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
     // skipped as too big for any ring as too-big drops: they were lost before the pipeline saw them, and nothing may
     // be lost without a count. Read when the counters are (a getsockopt per queue), not per packet. A port the
     // pipeline only sends on does not read its RX ring: its device's drops are not the pipeline's.
-    private static void CountDeviceMissed(List<NodeState> nodes, PipelineDefinition definition)
+    private static void CountDeviceDrops(List<NodeState> nodes, PipelineDefinition definition)
     {
         foreach (var node in nodes)
         {
@@ -443,7 +443,7 @@ public sealed class PipelineRuntime : IAsyncDisposable
             {
                 // A capture's frames that no ring could hold (more fragments than a packet may have) are skipped
                 // by the port as it reads: too-big drops of that port, whether or not the pipeline reads it.
-                source.Counters.CountDeviceMissed(() => file.OversizeDrops, Pipeline.Stages.DropReason.TooBig);
+                source.Counters.CountDropsFrom(() => file.OversizeDrops, Pipeline.Stages.DropReason.TooBig);
                 continue;
             }
 
@@ -462,11 +462,11 @@ public sealed class PipelineRuntime : IAsyncDisposable
             }
 
             // Frames the device received too long to hand over (a GRO/GSO super-frame, with offloads left on).
-            port.Counters.CountDeviceMissed(nic.RxSkipped, Pipeline.Stages.DropReason.TooBig);
+            port.Counters.CountDropsFrom(nic.RxSkipped, Pipeline.Stages.DropReason.TooBig);
             if (queues.Count > 0)
             {
                 var backend = nic.Backend;
-                port.Counters.CountDeviceMissed(() =>
+                port.Counters.CountDropsFrom(() =>
                 {
                     long missed = 0;
                     foreach (var queue in queues)

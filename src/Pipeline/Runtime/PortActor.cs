@@ -105,17 +105,13 @@ internal sealed class PortActor : UntypedActor, IWithTimers
 
     private void OnFault(NetmapException error)
     {
-        _node.Counters.AddFault();
-        if (_node.TrySetFault(error))
+        if (_pump.Fail(error))
         {
             Context.GetLogger().Error(error, "port '{0}' ({1}): a sync failed and the port no longer moves packets; what is sent to it is dropped as 'fault'", _node.Name, _node.Definition.Spec.Spec);
-            _pump.TakeBackUntaken();
         }
 
-        _pump.Abandon();
         _pump.DropQueued(DropReason.Fault);
         _node.Reading = false;
-        _node.Finished = true; // it will never send again: the pipeline's input may end without it
         Timers.CancelAll();
     }
 
@@ -143,14 +139,7 @@ internal sealed class PortActor : UntypedActor, IWithTimers
         var more = false;
         try
         {
-            if (_node.TxQueue.Count > 0)
-            {
-                _pump.FlushTx();
-            }
-            else if (_pump.TxPending)
-            {
-                _pump.KickTx();
-            }
+            _pump.ServeTx();
 
             if (_pump.WantsRx)
             {

@@ -4,6 +4,19 @@ namespace Pipeline.Runtime;
 
 internal sealed partial class PortPump
 {
+    /// <summary>The TX side's turn: the queued batches into the ring, or, with none, a kick for what the device still holds.</summary>
+    public void ServeTx()
+    {
+        if (_node.TxQueue.Count > 0)
+        {
+            FlushTx();
+        }
+        else if (TxPending)
+        {
+            KickTx();
+        }
+    }
+
     /// <summary>
     /// True when the port's device still holds frames it could not send yet (a kick found its queue full, or it was
     /// down): the port must sync TX again, new batches or not, or they wait for good.
@@ -11,7 +24,7 @@ internal sealed partial class PortPump
     public bool TxPending => _node.Handle.Port is Netmap.Io.Ports.Nic.NicPort nic && nic.SendPending();
 
     /// <summary>Syncs the TX ring with nothing new in it: the device is kicked for what it still holds.</summary>
-    public void KickTx() => _node.Handle.TxRing.TxSync();
+    private void KickTx() => _node.Handle.TxRing.TxSync();
 
     /// <summary>Places queued batches into the TX ring as far as it has room, then syncs.</summary>
     public void FlushTx()

@@ -39,11 +39,30 @@ internal sealed partial class PortPump
     public bool WantsRx => IsSource && _node.Reading && !_node.Finished;
 
     /// <summary>
+    /// The port itself failed (<paramref name="error"/>): counts the fault, and the first time records it, frees the
+    /// batch being filled, and counts what the port never took as fault drops; the port will never send again.
+    /// Returns true the first time (the caller reports it then). Its actor and its dedicated thread share this.
+    /// </summary>
+    public bool Fail(Exception error)
+    {
+        _node.Counters.AddFault();
+        if (!_node.TrySetFault(error))
+        {
+            return false;
+        }
+
+        Abandon();
+        TakeBackUntaken();
+        _node.Finished = true; // it will never send again: the pipeline's input may end without it
+        return true;
+    }
+
+    /// <summary>
     /// After the port failed: the packets the pump placed in its TX rings that the port never took (its cursor
     /// stopped before them) were counted as sent; they are counted as fault drops instead. Their buffers are the
     /// port's and go with it.
     /// </summary>
-    public void TakeBackUntaken()
+    private void TakeBackUntaken()
     {
         long packets = 0;
         long bytes = 0;

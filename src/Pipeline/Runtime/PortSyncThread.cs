@@ -252,27 +252,16 @@ internal sealed class PortSyncThread : IPortNotifyListener
             return false;
         }
 
-        if (_node.TxQueue.Count > 0)
-        {
-            _pump.FlushTx();
-        }
-        else if (_pump.TxPending)
-        {
-            _pump.KickTx(); // frames the device could not take yet: kicked again every pass until it has
-        }
+        _pump.ServeTx(); // with nothing queued, frames the device could not take yet are kicked again every pass
 
         return _pump.WantsRx && _pump.ReadRx();
     }
 
     private void OnFault(Exception error)
     {
-        _node.Counters.AddFault();
-        if (_node.TrySetFault(error))
+        if (_pump.Fail(error))
         {
             _log.Error(error, "port '{0}' ({1}): its sync thread failed and no longer moves packets; what is sent to it is dropped as 'fault'", _node.Name, _node.Definition.Spec.Spec);
-            _pump.Abandon();
-            _pump.TakeBackUntaken();
-            _node.Finished = true; // it will never send again: the pipeline's input may end without it
             _readingStopped.TrySetResult();
         }
     }
